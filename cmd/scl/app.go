@@ -1,0 +1,21 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+// newApp assembles the scl command line. Each subcommand lives in its own file and turns
+// its flags into a library configuration.
+func newApp() *cli.App {
+	return &cli.App{
+		Name:                 "scl",
+		Usage:                "self-supervised image representations: train, export, embed, probe, serve",
+		EnableBashCompletion: true,
+		Commands: []*cli.Command{
+			trainCommand(),
+			exportCommand(),
+			embedCommand(),
+			probeCommand(),
+			serveCommand(),
+			dataCommand(),
+		},
+	}
+}
