@@ -1,0 +1,293 @@
+package infer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"scl/data"
+	"scl/npy"
+)
+
+// Output file names inside an extraction folder (or shard folder).
+const (
+	FeaturesFile = "features.npy" // float32 [N, D]
+	LabelsFile   = "labels.npy"   // int64 [N], only for labelled data
+	IDsFile      = "ids.txt"      // one item id per line, in row order
+	ManifestFile = "manifest.json"
+)
+
+// ExtractConfig configures Extract. Zero values mean the documented defaults.
+type ExtractConfig struct {
+	Encoder *Encoder     // required
+	Dataset data.Dataset // required; not closed by Extract
+	Out     string       // output folder (created); shards go to sub-folders, see ShardDir
+	// BatchSize is the number of images per inference run (default 64).
+	BatchSize int
+	// Workers is the number of goroutines decoding and preprocessing (default GOMAXPROCS).
+	// They fill the next batches while the current one runs.
+	Workers int
+	// Shard and Shards select the contiguous part [Shard·N/Shards, (Shard+1)·N/Shards) of the
+	// data set (default 0 of 1: everything).
+	Shard, Shards int
+	// Model names the model in the manifest (default the session's path).
+	Model string
+	// Progress, when set, is called after each batch with the images done and the total.
+	Progress func(done, total int)
+}
+
+// Manifest describes one extraction output; it is written last, so its presence marks the
+// output complete.
+type Manifest struct {
+	Model           string     `json:"model"`
+	Dataset         string     `json:"dataset"`
+	Split           string     `json:"split,omitempty"`
+	Shard           int        `json:"shard"`
+	Shards          int        `json:"shards"`
+	Start           int        `json:"start"` // index of the first row in the whole data set
+	Count           int        `json:"count"` // rows
+	Dim             int        `json:"dim"`
+	Labelled        bool       `json:"labelled"`
+	Classes         []string   `json:"classes,omitempty"`
+	Normalized      bool       `json:"l2_normalized"`
+	Provider        string     `json:"provider"`
+	Preprocess      Preprocess `json:"preprocess"`
+	BatchSize       int        `json:"batch_size"`
+	Seconds         float64    `json:"seconds"`
+	ImagesPerSecond float64    `json:"images_per_second"`
+	// Skipped is true when Extract found this output complete and did not recompute it
+	// (not stored in the file).
+	Skipped bool `json:"-"`
+}
+
+// ShardDir returns the folder of shard i of n under out: out itself when n ≤ 1, otherwise
+// out/shard-IIIII-of-NNNNN.
+func ShardDir(out string, i, n int) string {
+	if n <= 1 {
+		return out
+	}
+	return filepath.Join(out, fmt.Sprintf("shard-%05d-of-%05d", i, n))
+}
+
+// Extract computes the features of a data set (or of one shard of it) and writes features.npy,
+// labels.npy (labelled data only), ids.txt and manifest.json into ShardDir(Out, Shard, Shards),
+// each atomically. An output folder that already holds a manifest for the same model, data set,
+// range, dimension and normalisation is complete: Extract returns its manifest with Skipped set.
+// Decoding and preprocessing run on Workers goroutines ahead of inference. Cancelling ctx stops
+// the work and leaves no partial file under a final name.
+func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
+	if cfg.Encoder == nil || cfg.Dataset == nil {
+		return Manifest{}, errors.New("infer: extract needs an encoder and a data set")
+	}
+	if cfg.Shards <= 0 {
+		cfg.Shards = 1
+	}
+	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
+		return Manifest{}, fmt.Errorf("infer: shard %d of %d: want 0 <= shard < shards", cfg.Shard, cfg.Shards)
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 64
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Model == "" {
+		cfg.Model = cfg.Encoder.Session.Path()
+	}
+	total := cfg.Dataset.Len()
+	lo, hi := cfg.Shard*total/cfg.Shards, (cfg.Shard+1)*total/cfg.Shards
+	info := cfg.Dataset.Info()
+	enc := cfg.Encoder
+	m := Manifest{
+		Model: cfg.Model, Dataset: info.Name, Split: info.Split,
+		Shard: cfg.Shard, Shards: cfg.Shards, Start: lo, Count: hi - lo, Dim: enc.Dim(),
+		Labelled: info.NumClasses() > 0, Classes: info.Classes, Normalized: enc.Normalize,
+		Provider: enc.Session.Provider(), Preprocess: enc.Preprocess, BatchSize: cfg.BatchSize,
+	}
+	dir := ShardDir(cfg.Out, cfg.Shard, cfg.Shards)
+	if old, err := ReadManifest(dir); err == nil && old.sameWork(m) {
+		old.Skipped = true
+		return old, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Manifest{}, fmt.Errorf("infer: output folder: %w", err)
+	}
+	// A stale manifest must not vouch for the files we are about to replace.
+	if err := os.Remove(filepath.Join(dir, ManifestFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Manifest{}, fmt.Errorf("infer: removing stale manifest: %w", err)
+	}
+	start := time.Now()
+	if err := extractTo(ctx, cfg, dir, lo, hi, m.Labelled); err != nil {
+		return Manifest{}, err
+	}
+	m.Seconds = time.Since(start).Seconds()
+	if m.Seconds > 0 {
+		m.ImagesPerSecond = float64(m.Count) / m.Seconds
+	}
+	if err := writeJSONAtomic(filepath.Join(dir, ManifestFile), m); err != nil {
+		return Manifest{}, err
+	}
+	return m, nil
+}
+
+func (m Manifest) sameWork(o Manifest) bool {
+	return m.Model == o.Model && m.Dataset == o.Dataset && m.Split == o.Split &&
+		m.Shard == o.Shard && m.Shards == o.Shards && m.Start == o.Start && m.Count == o.Count &&
+		m.Dim == o.Dim && m.Normalized == o.Normalized && m.Labelled == o.Labelled
+}
+
+// ReadManifest reads dir/manifest.json.
+func ReadManifest(dir string) (Manifest, error) {
+	p := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("infer: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Manifest{}, fmt.Errorf("infer: %s: %w", p, err)
+	}
+	return m, nil
+}
+
+// prepared is one batch on its way from the preprocessing workers to inference.
+type prepared struct {
+	lo, n  int // dataset indices [lo, lo+n)
+	x      []float32
+	labels []int64
+	ids    []string
+	err    error
+	done   chan struct{}
+}
+
+func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, labelled bool) (err error) {
+	enc, d := cfg.Encoder, cfg.Dataset
+	feats, err := npy.Create(filepath.Join(dir, FeaturesFile), npy.Float32, enc.Dim())
+	if err != nil {
+		return fmt.Errorf("infer: %w", err)
+	}
+	defer feats.Abort()
+	var labels *npy.Writer
+	if labelled {
+		if labels, err = npy.Create(filepath.Join(dir, LabelsFile), npy.Int64); err != nil {
+			return fmt.Errorf("infer: %w", err)
+		}
+		defer labels.Abort()
+	}
+	ids, err := createAtomic(filepath.Join(dir, IDsFile))
+	if err != nil {
+		return err
+	}
+	defer ids.abort()
+
+	var workers sync.WaitGroup
+	defer workers.Wait() // runs after cancel: no worker touches the data set once we return
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	B, size := cfg.BatchSize, enc.Preprocess.Size()
+	ahead := cfg.Workers + 1
+	free := make(chan *prepared, ahead)
+	for i := 0; i < ahead; i++ {
+		free <- &prepared{x: make([]float32, B*size), labels: make([]int64, B), ids: make([]string, B)}
+	}
+	jobs := make(chan *prepared)
+	order := make(chan *prepared, ahead)
+	go func() { // dispatcher: batches in order
+		defer close(jobs)
+		defer close(order)
+		for b := lo; b < hi; b += B {
+			var p *prepared
+			select {
+			case p = <-free:
+			case <-ctx.Done():
+				return
+			}
+			p.lo, p.n, p.err, p.done = b, min(B, hi-b), nil, make(chan struct{})
+			order <- p
+			select {
+			case jobs <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for w := 0; w < cfg.Workers; w++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for p := range jobs {
+				p.err = preprocessBatch(enc.Preprocess, d, p, size)
+				close(p.done)
+			}
+		}()
+	}
+	out := make([]float32, B*enc.Dim())
+	done := 0
+	for p := range order {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return fmt.Errorf("infer: extraction stopped: %w", ctx.Err())
+		}
+		if p.err != nil {
+			return p.err
+		}
+		o := out[:p.n*enc.Dim()]
+		if err := enc.RunTo(o, p.x[:p.n*size], p.n); err != nil {
+			return fmt.Errorf("infer: batch at item %d: %w", p.lo, err)
+		}
+		if err := feats.WriteFloat32(o); err != nil {
+			return fmt.Errorf("infer: %w", err)
+		}
+		if labels != nil {
+			if err := labels.WriteInt64(p.labels[:p.n]); err != nil {
+				return fmt.Errorf("infer: %w", err)
+			}
+		}
+		for _, id := range p.ids[:p.n] {
+			ids.line(id)
+		}
+		done += p.n
+		free <- p
+		if cfg.Progress != nil {
+			cfg.Progress(done, hi-lo)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("infer: extraction stopped: %w", err)
+	}
+	if done != hi-lo {
+		return fmt.Errorf("infer: extracted %d of %d images", done, hi-lo)
+	}
+	if err := feats.Close(); err != nil {
+		return fmt.Errorf("infer: %w", err)
+	}
+	if labels != nil {
+		if err := labels.Close(); err != nil {
+			return fmt.Errorf("infer: %w", err)
+		}
+	}
+	return ids.commit()
+}
+
+func preprocessBatch(pre Preprocess, d data.Dataset, p *prepared, size int) error {
+	for k := 0; k < p.n; k++ {
+		i := p.lo + k
+		img, err := d.Image(i)
+		if err != nil {
+			return fmt.Errorf("infer: item %d: %w", i, err)
+		}
+		if err := pre.ImageTo(p.x[k*size:(k+1)*size], img); err != nil {
+			return fmt.Errorf("infer: item %d (%s): %w", i, d.ID(i), err)
+		}
+		p.labels[k] = int64(d.Label(i))
+		p.ids[k] = d.ID(i)
+	}
+	return nil
+}
