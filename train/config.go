@@ -1,0 +1,340 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"scl/train/multicrop"
+	"scl/train/schedule"
+)
+
+// Precision is the arithmetic of the forward and backward passes.
+type Precision int
+
+const (
+	// FP32 trains in float32 throughout.
+	FP32 Precision = iota
+	// FP16 autocasts to float16 with the dynamic loss scaler (CUDA).
+	FP16
+	// BF16 autocasts to bfloat16; no scaler is needed.
+	BF16
+)
+
+// String returns "fp32", "fp16" or "bf16".
+func (p Precision) String() string {
+	switch p {
+	case FP32:
+		return "fp32"
+	case FP16:
+		return "fp16"
+	case BF16:
+		return "bf16"
+	}
+	return fmt.Sprintf("Precision(%d)", int(p))
+}
+
+// ParsePrecision parses "fp32", "fp16" or "bf16" (also "float32", "float16", "bfloat16").
+func ParsePrecision(s string) (Precision, error) {
+	switch strings.ToLower(s) {
+	case "fp32", "float32", "32":
+		return FP32, nil
+	case "fp16", "float16", "half", "16":
+		return FP16, nil
+	case "bf16", "bfloat16":
+		return BF16, nil
+	}
+	return FP32, fmt.Errorf("train: precision %q: want fp32, fp16 or bf16", s)
+}
+
+// Optimizer names accepted in [Config].Optimizer.
+const (
+	// OptimizerAdam is Adam with coupled L2 weight decay (added to the gradient), the reference's.
+	OptimizerAdam = "adam"
+	// OptimizerAdamW is Adam with decoupled weight decay.
+	OptimizerAdamW = "adamw"
+	// OptimizerLARS is SGD with momentum and layer-wise adaptive rate scaling.
+	OptimizerLARS = "lars"
+)
+
+// LR schedule names accepted in [Config].LRSchedule.
+const (
+	// LRConstant keeps the learning rate fixed (the reference's behaviour), after the optional warm-up.
+	LRConstant = "constant"
+	// LRCosine decays the learning rate to 0 over the run with a half cosine, after the warm-up.
+	LRCosine = "cosine"
+)
+
+// Config is everything a training run needs besides its data. Build one with [DefaultConfig]
+// and change fields; zero values are not defaults (γ = 0 and α = 0 are meaningful).
+type Config struct {
+	// Encoder is the backbone: "resnet18", "resnet50" or "efficientnet".
+	Encoder string
+	// Stem is "cifar" (3×3/1 conv, no max-pool), "imagenet" (7×7/2 + max-pool) or "auto"
+	// (CIFAR stem for CIFAR-sized images, at most 32 pixels a side:
+	// cifar10 as in the reference, and fashion_mnist).
+	Stem string
+	// InChannels is the number of input channels of the encoder (3: grey images are replicated).
+	InChannels int
+	// Width multiplies the encoder's channel counts (1 is the torchvision network; smaller
+	// values make CPU tests fast).
+	Width float64
+	// ProjHidden and ProjOut are the projector's hidden and output sizes (512, 64).
+	ProjHidden, ProjOut int
+	// ImageSize is the global view size s in pixels; the local views are int(s·3/7).
+	ImageSize int
+
+	// GlobalViews and LocalViews are G and Lc (2 and 4).
+	GlobalViews, LocalViews int
+	// BatchSize is B (256); MiniBatchSize is mb (0: no mini-batching). B must be divisible by mb.
+	BatchSize, MiniBatchSize int
+	// Epochs is the number of passes over the data set (100).
+	Epochs int
+	// MaxSteps, when positive, stops after that many optimizer steps in all (a bounded budget);
+	// schedules still use Epochs for their horizons.
+	MaxSteps int
+	// MaxDuration, when positive, stops (with a checkpoint) after that much wall-clock time.
+	MaxDuration time.Duration
+
+	// Optimizer is "adam" (coupled L2, the reference's), "adamw" or "lars".
+	Optimizer string
+	// LR is the peak learning rate (3e-4); WeightDecay the decay (1e-5).
+	LR, WeightDecay float64
+	// LRSchedule is "constant" (the reference's) or "cosine"; WarmupSteps a linear warm-up from
+	// 0 to LR before it (0: none).
+	LRSchedule  string
+	WarmupSteps int
+	// Momentum is LARS's momentum (0.9); TrustCoefficient LARS's η (0.001).
+	Momentum, TrustCoefficient float64
+
+	// Alpha is the weight α of the KL invariance term (1.0).
+	Alpha float64
+	// Gamma is the confidence-penalty schedule (γ₀ = 1.0, constant unless scaling is on over
+	// 20000 steps).
+	Gamma schedule.Gamma
+	// InitTau and InitBias are τ₀ = ln 5 and b₀ = −5; MaxScale is the clamp on exp(τ) (5).
+	InitTau, InitBias, MaxScale float64
+	// PenaltyFiltering turns on hard filtering of off-diagonal entries after
+	// FilteringWarmupSteps (5000) steps, keeping entries with weight above FilteringThreshold (0.05).
+	PenaltyFiltering     bool
+	FilteringWarmupSteps int
+	FilteringThreshold   float64
+
+	// Beta is β₀ (0.995); UpdateBetaAfter the last hard-copy step (1); UpdateBetaEvery the EMA
+	// period (1).
+	Beta            float64
+	UpdateBetaAfter int
+	UpdateBetaEvery int
+
+	// Precision is fp32, fp16 (CUDA, with the loss scaler) or bf16.
+	Precision Precision
+	// Device is "auto" (CUDA if available), "cpu", "cuda" or "cuda:N".
+	Device string
+	// Threads, when positive, sets libtorch's CPU thread count.
+	Threads int
+	// Seed seeds parameter initialisation, the data order and the augmentations (42).
+	Seed int64
+
+	// OutDir receives checkpoints (OutDir/checkpoints/step-NNNNNNNN) and metrics.jsonl.
+	OutDir string
+	// CheckpointEvery writes a checkpoint every N optimizer steps (0: only at the end and on
+	// interruption); KeepCheckpoints keeps the newest K (3; 0 keeps all).
+	CheckpointEvery, KeepCheckpoints int
+	// Resume names a checkpoint directory to continue from, or "auto" for the newest checkpoint
+	// under OutDir ("" starts afresh).
+	Resume string
+	// LogEvery writes a metrics record every N steps (1).
+	LogEvery int
+	// EvalEvery runs the kNN monitor every N steps when an evaluation split is given (0: only at
+	// the end); EvalK is its k (200).
+	EvalEvery, EvalK int
+}
+
+// DefaultConfig returns the reference's defaults (SPEC §3–5) on a ResNet-18 at 96 pixels.
+func DefaultConfig() Config {
+	return Config{
+		Encoder:              "resnet18",
+		Stem:                 "auto",
+		InChannels:           3,
+		Width:                1,
+		ProjHidden:           512,
+		ProjOut:              64,
+		ImageSize:            96,
+		GlobalViews:          2,
+		LocalViews:           4,
+		BatchSize:            256,
+		Epochs:               100,
+		Optimizer:            OptimizerAdam,
+		LR:                   3e-4,
+		WeightDecay:          1e-5,
+		LRSchedule:           LRConstant,
+		Momentum:             0.9,
+		TrustCoefficient:     0.001,
+		Alpha:                1.0,
+		Gamma:                schedule.Gamma{Initial: 1.0, Steps: 20000},
+		InitTau:              math.Log(5),
+		InitBias:             -5,
+		MaxScale:             5,
+		FilteringWarmupSteps: 5000,
+		FilteringThreshold:   0.05,
+		Beta:                 0.995,
+		UpdateBetaAfter:      1,
+		UpdateBetaEvery:      1,
+		Precision:            FP32,
+		Device:               "auto",
+		Seed:                 42,
+		OutDir:               "runs/scl",
+		CheckpointEvery:      1000,
+		KeepCheckpoints:      3,
+		LogEvery:             1,
+		EvalK:                200,
+	}
+}
+
+// CIFARStem reports whether the configuration uses the CIFAR stem: "cifar" always,
+// "imagenet" never, "auto" for images of at most 32 pixels a side.
+func (c Config) CIFARStem() bool {
+	switch c.Stem {
+	case "cifar":
+		return true
+	case "imagenet":
+		return false
+	}
+	return c.ImageSize <= 32
+}
+
+// LocalSize returns the local view size int(s·3/7) (SPEC §6).
+func (c Config) LocalSize() int { return c.ImageSize * 3 / 7 }
+
+// Validate checks every field and returns all problems at once, each naming the field and
+// the expected value.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("train: "+format, args...)) }
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+	switch c.Encoder {
+	case "resnet18", "resnet50", "efficientnet":
+	default:
+		bad("encoder %q: want resnet18, resnet50 or efficientnet", c.Encoder)
+	}
+	switch c.Stem {
+	case "auto", "cifar", "imagenet":
+	default:
+		bad("stem %q: want auto, cifar or imagenet", c.Stem)
+	}
+	if c.InChannels < 1 {
+		bad("input channels %d: want ≥ 1", c.InChannels)
+	}
+	if !(c.Width > 0) || !finite(c.Width) {
+		bad("width %v: want > 0", c.Width)
+	}
+	if c.ProjHidden < 1 || c.ProjOut < 1 {
+		bad("projector dims %d→%d: want both ≥ 1", c.ProjHidden, c.ProjOut)
+	}
+	if c.ImageSize < 7 {
+		bad("image size %d: want ≥ 7 (local views are int(s·3/7) pixels)", c.ImageSize)
+	}
+	if _, err := multicrop.Pairs(c.GlobalViews, c.LocalViews); err != nil {
+		errs = append(errs, fmt.Errorf("train: views: %w", err))
+	}
+	if _, err := multicrop.Slices(c.BatchSize, c.MiniBatchSize); err != nil {
+		errs = append(errs, fmt.Errorf("train: batch: %w", err))
+	}
+	if c.Epochs < 1 {
+		bad("epochs %d: want ≥ 1", c.Epochs)
+	}
+	if c.MaxSteps < 0 {
+		bad("max steps %d: want ≥ 0 (0: no limit)", c.MaxSteps)
+	}
+	switch c.Optimizer {
+	case OptimizerAdam, OptimizerAdamW, OptimizerLARS:
+	default:
+		bad("optimizer %q: want adam, adamw or lars", c.Optimizer)
+	}
+	if !(c.LR > 0) || !finite(c.LR) {
+		bad("learning rate %v: want > 0", c.LR)
+	}
+	if !(c.WeightDecay >= 0) || !finite(c.WeightDecay) {
+		bad("weight decay %v: want ≥ 0", c.WeightDecay)
+	}
+	switch c.LRSchedule {
+	case LRConstant, LRCosine:
+	default:
+		bad("lr schedule %q: want constant or cosine", c.LRSchedule)
+	}
+	if c.WarmupSteps < 0 {
+		bad("warm-up steps %d: want ≥ 0", c.WarmupSteps)
+	}
+	if c.Optimizer == OptimizerLARS {
+		if !(c.Momentum >= 0 && c.Momentum < 1) {
+			bad("momentum %v: want in [0, 1)", c.Momentum)
+		}
+		if !(c.TrustCoefficient > 0) || !finite(c.TrustCoefficient) {
+			bad("LARS trust coefficient %v: want > 0", c.TrustCoefficient)
+		}
+	}
+	if !(c.Alpha >= 0) || !finite(c.Alpha) {
+		bad("alpha %v: want a finite value ≥ 0", c.Alpha)
+	}
+	if err := c.Gamma.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train: %w", err))
+	}
+	if !finite(c.InitTau) || !finite(c.InitBias) {
+		bad("initial τ %v and b %v: want finite values", c.InitTau, c.InitBias)
+	}
+	if !(c.MaxScale > 0) || !finite(c.MaxScale) {
+		bad("max scale %v: want > 0", c.MaxScale)
+	}
+	if c.PenaltyFiltering {
+		if c.FilteringWarmupSteps < 0 {
+			bad("filtering warm-up steps %d: want ≥ 0", c.FilteringWarmupSteps)
+		}
+		if !(c.FilteringThreshold >= 0 && c.FilteringThreshold <= 1) {
+			bad("filtering threshold %v: want in [0, 1]", c.FilteringThreshold)
+		}
+	}
+	ema := schedule.EMA{Base: c.Beta, UpdateAfter: c.UpdateBetaAfter, Every: c.UpdateBetaEvery, Total: 1}
+	if err := ema.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train: %w", err))
+	}
+	switch c.Precision {
+	case FP32, FP16, BF16:
+	default:
+		bad("precision %v: want fp32, fp16 or bf16", c.Precision)
+	}
+	if _, _, err := ParseDevice(c.Device); err != nil {
+		errs = append(errs, err)
+	}
+	if c.OutDir == "" {
+		bad("output directory is empty: want a path")
+	}
+	if c.CheckpointEvery < 0 || c.KeepCheckpoints < 0 {
+		bad("checkpoint every %d, keep %d: want both ≥ 0", c.CheckpointEvery, c.KeepCheckpoints)
+	}
+	if c.LogEvery < 1 {
+		bad("log every %d steps: want ≥ 1", c.LogEvery)
+	}
+	if c.EvalEvery < 0 || c.EvalK < 1 {
+		bad("eval every %d, k %d: want every ≥ 0 and k ≥ 1", c.EvalEvery, c.EvalK)
+	}
+	return errors.Join(errs...)
+}
+
+// ParseDevice parses "auto", "cpu", "cuda" or "cuda:N" into a kind ("auto", "cpu", "cuda") and
+// a CUDA index (-1 when none was given).
+func ParseDevice(s string) (kind string, index int, err error) {
+	switch s {
+	case "auto", "cpu", "cuda":
+		return s, -1, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "cuda:"); ok {
+		var n int
+		if _, err := fmt.Sscanf(rest, "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == rest {
+			return "cuda", n, nil
+		}
+	}
+	return "", -1, fmt.Errorf("train: device %q: want auto, cpu, cuda or cuda:N", s)
+}

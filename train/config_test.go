@@ -1,0 +1,129 @@
+package train
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestDefaultConfigIsValidAndMatchesSpec(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("DefaultConfig().Validate() = %v, want nil", err)
+	}
+	// SPEC §3–5 defaults.
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"lr", c.LR, 3e-4},
+		{"weight decay", c.WeightDecay, 1e-5},
+		{"alpha", c.Alpha, 1},
+		{"gamma", c.Gamma.Initial, 1},
+		{"gamma steps", float64(c.Gamma.Steps), 20000},
+		{"beta", c.Beta, 0.995},
+		{"update after", float64(c.UpdateBetaAfter), 1},
+		{"exp(tau0)", math.Exp(c.InitTau), 5},
+		{"b0", c.InitBias, -5},
+		{"max scale", c.MaxScale, 5},
+		{"filtering warm-up", float64(c.FilteringWarmupSteps), 5000},
+		{"filtering threshold", c.FilteringThreshold, 0.05},
+		{"proj hidden", float64(c.ProjHidden), 512},
+		{"proj out", float64(c.ProjOut), 64},
+		{"global views", float64(c.GlobalViews), 2},
+		{"local views", float64(c.LocalViews), 4},
+		{"batch", float64(c.BatchSize), 256},
+		{"epochs", float64(c.Epochs), 100},
+	}
+	for _, ch := range checks {
+		if math.Abs(ch.got-ch.want) > 1e-12*math.Abs(ch.want) {
+			t.Errorf("default %s = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+	if c.Optimizer != OptimizerAdam || c.LRSchedule != LRConstant || c.Precision != FP32 {
+		t.Errorf("defaults optimizer %q schedule %q precision %v, want adam constant fp32", c.Optimizer, c.LRSchedule, c.Precision)
+	}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"single view", func(c *Config) { c.GlobalViews, c.LocalViews = 1, 0 }, "views"},
+		{"indivisible batch", func(c *Config) { c.BatchSize, c.MiniBatchSize = 100, 48 }, "not divisible"},
+		{"encoder", func(c *Config) { c.Encoder = "vit" }, "encoder"},
+		{"optimizer", func(c *Config) { c.Optimizer = "sgd" }, "optimizer"},
+		{"negative lr", func(c *Config) { c.LR = -1 }, "learning rate"},
+		{"nan alpha", func(c *Config) { c.Alpha = math.NaN() }, "alpha"},
+		{"beta", func(c *Config) { c.Beta = 2 }, "beta"},
+		{"gamma steps", func(c *Config) { c.Gamma.Scaling, c.Gamma.Steps = true, 0 }, "gamma scaling steps"},
+		{"device", func(c *Config) { c.Device = "tpu" }, "device"},
+		{"stem", func(c *Config) { c.Stem = "big" }, "stem"},
+		{"log every", func(c *Config) { c.LogEvery = 0 }, "log every"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tt.mutate(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate() = %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePrecisionAndDevice(t *testing.T) {
+	for in, want := range map[string]Precision{"fp32": FP32, "FP16": FP16, "bf16": BF16, "bfloat16": BF16} {
+		got, err := ParsePrecision(in)
+		if err != nil || got != want {
+			t.Errorf("ParsePrecision(%q) = %v, %v, want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParsePrecision("int8"); err == nil {
+		t.Errorf("ParsePrecision(int8): got nil error, want one")
+	}
+	devs := []struct {
+		in    string
+		kind  string
+		index int
+		ok    bool
+	}{
+		{"auto", "auto", -1, true}, {"cpu", "cpu", -1, true}, {"cuda", "cuda", -1, true},
+		{"cuda:1", "cuda", 1, true}, {"cuda:x", "", -1, false}, {"cuda:-1", "", -1, false}, {"gpu", "", -1, false},
+	}
+	for _, d := range devs {
+		kind, idx, err := ParseDevice(d.in)
+		if (err == nil) != d.ok || kind != d.kind || idx != d.index {
+			t.Errorf("ParseDevice(%q) = %q, %d, %v, want %q, %d, ok=%v", d.in, kind, idx, err, d.kind, d.index, d.ok)
+		}
+	}
+}
+
+func TestStemAndLocalSize(t *testing.T) {
+	tests := []struct {
+		stem string
+		size int
+		want bool
+	}{
+		{"auto", 28, true}, {"auto", 32, true}, {"auto", 64, false}, {"auto", 96, false},
+		{"cifar", 96, true}, {"imagenet", 28, false},
+	}
+	for _, tt := range tests {
+		c := DefaultConfig()
+		c.Stem, c.ImageSize = tt.stem, tt.size
+		if got := c.CIFARStem(); got != tt.want {
+			t.Errorf("CIFARStem(stem %s, size %d) = %v, want %v", tt.stem, tt.size, got, tt.want)
+		}
+	}
+	// SPEC §6 table: local view sizes.
+	for s, want := range map[int]int{32: 13, 96: 41, 64: 27, 192: 82, 28: 12} {
+		c := DefaultConfig()
+		c.ImageSize = s
+		if got := c.LocalSize(); got != want {
+			t.Errorf("LocalSize(%d) = %d, want %d", s, got, want)
+		}
+	}
+}
