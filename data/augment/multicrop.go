@@ -1,0 +1,241 @@
+package augment
+
+import (
+	"fmt"
+	"math"
+
+	"scl/data"
+)
+
+// MultiCrop is the multi-crop transform of SPEC §2 and §6: each image yields its global views
+// then its local views, each a float32 CHW buffer normalised with Mean and Std.
+type MultiCrop struct {
+	Views    []ViewConfig
+	Channels int // 1 or 3: grey inputs are replicated to 3, RGB reduced to grey for 1
+	// Mean and Std per output channel (only the first Channels entries are used).
+	Mean, Std [3]float32
+}
+
+// NewMultiCrop returns SPEC §6's transform for image size s with the given numbers of global
+// and local views and output channels (3 as the specification; 1 keeps grey data grey).
+func NewMultiCrop(s, global, local, channels int) (*MultiCrop, error) {
+	if global < 1 || local < 0 {
+		return nil, fmt.Errorf("augment: %d global and %d local views, want ≥ 1 and ≥ 0", global, local)
+	}
+	m := &MultiCrop{Channels: channels}
+	m.Mean, m.Std = DefaultNorm(channels)
+	for range global {
+		m.Views = append(m.Views, GlobalView(s))
+	}
+	for range local {
+		m.Views = append(m.Views, LocalView(s))
+	}
+	return m, m.Validate()
+}
+
+// DefaultNorm returns the SPEC's normalisation for 3 channels, GreyMean/GreyStd for 1.
+func DefaultNorm(channels int) (mean, std [3]float32) {
+	if channels == 1 {
+		return [3]float32{GreyMean}, [3]float32{GreyStd}
+	}
+	return ImageNetMean, ImageNetStd
+}
+
+// Validate checks every view and the channel count.
+func (m *MultiCrop) Validate() error {
+	if m.Channels != 1 && m.Channels != 3 {
+		return fmt.Errorf("augment: channels %d, want 1 or 3", m.Channels)
+	}
+	if len(m.Views) == 0 {
+		return fmt.Errorf("augment: no views")
+	}
+	for i, v := range m.Views {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("augment: view %d: %w", i, err)
+		}
+	}
+	for c := range m.Channels {
+		if !(m.Std[c] > 0) {
+			return fmt.Errorf("augment: std[%d] = %v, want > 0", c, m.Std[c])
+		}
+	}
+	return nil
+}
+
+// Shapes lists [Channels, Size, Size] per view.
+func (m *MultiCrop) Shapes() []Shape {
+	out := make([]Shape, len(m.Views))
+	for i, v := range m.Views {
+		out[i] = Shape{C: m.Channels, H: v.Size, W: v.Size}
+	}
+	return out
+}
+
+// NewWorker returns a worker with its own buffers.
+func (m *MultiCrop) NewWorker() Worker { return &multiCropWorker{m: m} }
+
+type multiCropWorker struct {
+	m      *MultiCrop
+	rz     resizer
+	bl     blurrer
+	buf    []float32
+	kernel []float32
+	planes [3][]float32
+}
+
+// Apply writes every view of img into dst.
+func (w *multiCropWorker) Apply(img data.Image, rng *RNG, dst [][]float32) error {
+	if len(dst) != len(w.m.Views) {
+		return fmt.Errorf("augment: %d destination views, want %d", len(dst), len(w.m.Views))
+	}
+	if !img.Valid() {
+		return fmt.Errorf("augment: invalid image %dx%dx%d with %d bytes", img.W, img.H, img.C, len(img.Pix))
+	}
+	if img.C == 3 && w.m.Channels == 1 {
+		var err error
+		if img, err = img.ToChannels(1); err != nil {
+			return err
+		}
+	}
+	for v := range w.m.Views {
+		vc := &w.m.Views[v]
+		if len(dst[v]) != w.m.Channels*vc.Size*vc.Size {
+			return fmt.Errorf("augment: view %d buffer of %d floats, want %d", v, len(dst[v]), w.m.Channels*vc.Size*vc.Size)
+		}
+		w.view(img, vc, rng, dst[v])
+	}
+	return nil
+}
+
+// view computes one view. Grey sources stay one plane through every operation (saturation,
+// hue and grayscale leave grey pixels unchanged, the others act per channel) and are replicated
+// at normalisation.
+func (w *multiCropWorker) view(img data.Image, vc *ViewConfig, rng *RNG, dst []float32) {
+	s := vc.Size
+	n := s * s
+	w.buf = growF(w.buf, 3*n)
+	crop := CropParams(rng, img.W, img.H, vc.Scale, vc.Ratio)
+	flip := rng.Float64() < vc.FlipP
+	w.rz.resizeTo(w.buf, img, crop, s, s, flip)
+	nc := img.C
+	for c := range 3 {
+		w.planes[c] = w.buf[c*n : (c+1)*n]
+	}
+	planes := w.planes[:nc]
+	if vc.JitterP > 0 && rng.Float64() < vc.JitterP {
+		j := vc.DrawJitter(rng)
+		j.Apply(planes)
+	}
+	if vc.GreyP > 0 && rng.Float64() < vc.GreyP && nc == 3 {
+		Grayscale(planes[0], planes[1], planes[2])
+		planes = planes[:1]
+	}
+	if vc.BlurP > 0 && (vc.BlurP >= 1 || rng.Float64() < vc.BlurP) {
+		sigma := rng.Uniform(vc.BlurSigma[0], vc.BlurSigma[1])
+		w.kernel = growF(w.kernel, vc.BlurKernel)
+		GaussianKernel1D(w.kernel, sigma)
+		w.bl.blur(planes, s, s, w.kernel)
+	}
+	if vc.SolarizeP > 0 && rng.Float64() < vc.SolarizeP {
+		Solarize(planes, SolarizeLevel(vc.SolarizeThreshold))
+	}
+	for c := range w.m.Channels {
+		src := planes[min(c, len(planes)-1)]
+		normalizeTo(dst[c*n:(c+1)*n], src, w.m.Mean[c], w.m.Std[c])
+	}
+}
+
+// SolarizeLevel converts an 8-bit threshold to the float scale: round(255·x) ≥ t ⇔ x ≥ (t−0.5)/255.
+func SolarizeLevel(t int) float32 { return float32((float64(t) - 0.5) / 255) }
+
+// normalizeTo writes (src − mean)/std into dst.
+func normalizeTo(dst, src []float32, mean, std float32) {
+	inv := 1 / std
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] = (src[i] - mean) * inv
+	}
+}
+
+// Inference is the evaluation transform (SPEC §6): resize the whole image to Size×Size with
+// PIL's antialiased bilinear filter, scale to [0,1], normalise. It has one view.
+type Inference struct {
+	Size      int
+	Channels  int
+	Mean, Std [3]float32
+}
+
+// NewInference returns the inference transform with the default normalisation.
+func NewInference(size, channels int) (*Inference, error) {
+	t := &Inference{Size: size, Channels: channels}
+	t.Mean, t.Std = DefaultNorm(channels)
+	return t, t.Validate()
+}
+
+// Validate checks the configuration.
+func (t *Inference) Validate() error {
+	if t.Size < 1 {
+		return fmt.Errorf("augment: inference size %d, want ≥ 1", t.Size)
+	}
+	if t.Channels != 1 && t.Channels != 3 {
+		return fmt.Errorf("augment: channels %d, want 1 or 3", t.Channels)
+	}
+	for c := range t.Channels {
+		if !(t.Std[c] > 0) || math.IsInf(float64(t.Std[c]), 0) {
+			return fmt.Errorf("augment: std[%d] = %v, want > 0", c, t.Std[c])
+		}
+	}
+	return nil
+}
+
+// Shapes is one [Channels, Size, Size] view.
+func (t *Inference) Shapes() []Shape { return []Shape{{C: t.Channels, H: t.Size, W: t.Size}} }
+
+// NewWorker returns a worker with its own buffers.
+func (t *Inference) NewWorker() Worker { return &inferenceWorker{t: t} }
+
+type inferenceWorker struct {
+	t   *Inference
+	rz  resizer
+	buf []float32
+}
+
+// Apply ignores rng (the transform is deterministic); rng may be nil.
+func (w *inferenceWorker) Apply(img data.Image, _ *RNG, dst [][]float32) error {
+	if len(dst) != 1 {
+		return fmt.Errorf("augment: %d destination views, want 1", len(dst))
+	}
+	return w.t.applyTo(&w.rz, &w.buf, img, dst[0])
+}
+
+// ApplyTo writes the transformed image into dst (Channels·Size·Size floats, CHW). It allocates
+// its buffers; use a Worker in loops.
+func (t *Inference) ApplyTo(img data.Image, dst []float32) error {
+	var rz resizer
+	var buf []float32
+	return t.applyTo(&rz, &buf, img, dst)
+}
+
+func (t *Inference) applyTo(rz *resizer, buf *[]float32, img data.Image, dst []float32) error {
+	s := t.Size
+	n := s * s
+	if len(dst) != t.Channels*n {
+		return fmt.Errorf("augment: inference buffer of %d floats, want %d", len(dst), t.Channels*n)
+	}
+	if !img.Valid() {
+		return fmt.Errorf("augment: invalid image %dx%dx%d with %d bytes", img.W, img.H, img.C, len(img.Pix))
+	}
+	if img.C == 3 && t.Channels == 1 {
+		var err error
+		if img, err = img.ToChannels(1); err != nil {
+			return err
+		}
+	}
+	*buf = growF(*buf, img.C*n)
+	rz.resizeTo(*buf, img, Crop{W: img.W, H: img.H}, s, s, false)
+	for c := range t.Channels {
+		p := min(c, img.C-1)
+		normalizeTo(dst[c*n:(c+1)*n], (*buf)[p*n:(p+1)*n], t.Mean[c], t.Std[c])
+	}
+	return nil
+}
