@@ -1,0 +1,261 @@
+package checkpoint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+
+	"scl/checkpoint/safetensors"
+	"scl/models"
+)
+
+// Format and Version identify config.json.
+const (
+	Format  = "scl-checkpoint"
+	Version = 1
+)
+
+// ConfigFile is the name of the configuration inside a checkpoint directory.
+const ConfigFile = "config.json"
+
+// Role names a tensor file of a checkpoint.
+type Role string
+
+// Tensor files of a checkpoint; the file is Role + ".safetensors".
+const (
+	Online    Role = "online"
+	Target    Role = "target"
+	Optimizer Role = "optimizer"
+)
+
+// FileName is the role's file name inside the checkpoint directory.
+func (r Role) FileName() string { return string(r) + ".safetensors" }
+
+// Preprocessing describes how images are turned into the network's input; export copies it into
+// the ONNX model's metadata.
+type Preprocessing struct {
+	// ImageSize is the side of the square input, in pixels.
+	ImageSize int `json:"image_size"`
+	// Mean and Std normalise each channel after scaling pixels to [0, 1]: (v − mean) / std.
+	Mean []float64 `json:"mean"`
+	Std  []float64 `json:"std"`
+	// ChannelOrder is "RGB" (3 channels) or "L" (grey, 1 channel).
+	ChannelOrder string `json:"channel_order"`
+	// Dataset is informative (e.g. "fashion_mnist").
+	Dataset string `json:"dataset,omitempty"`
+}
+
+// ImageNet normalisation used by the reference (SPEC §6).
+var (
+	ImageNetMean = []float64{0.485, 0.456, 0.406}
+	ImageNetStd  = []float64{0.229, 0.224, 0.225}
+)
+
+// FileInfo records a tensor file's size and digest in config.json.
+type FileInfo struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Config is config.json.
+type Config struct {
+	Format  string        `json:"format"`
+	Version int           `json:"version"`
+	Model   models.Config `json:"model"`
+	Data    Preprocessing `json:"data"`
+	// Step is the number of optimizer steps taken (the training step exported as metadata).
+	Step int64 `json:"step"`
+	// Files is filled by Save: role → file name, size, SHA-256.
+	Files map[Role]FileInfo `json:"files,omitempty"`
+	// Train is the trainer's own state (hyper-parameters, schedules' position, β, γ, τ, b, RNG
+	// state, …), stored and returned verbatim.
+	Train json.RawMessage `json:"train,omitempty"`
+}
+
+// Validate checks the configuration's fields and names the offending one.
+func (c *Config) Validate() error {
+	if c.Format != Format {
+		return fmt.Errorf("checkpoint: format %q, want %q", c.Format, Format)
+	}
+	if c.Version != Version {
+		return fmt.Errorf("checkpoint: version %d, want %d", c.Version, Version)
+	}
+	if err := c.Model.Validate(); err != nil {
+		return fmt.Errorf("checkpoint: model: %w", err)
+	}
+	d := c.Data
+	ch := c.Model.WithDefaults().InChannels
+	switch {
+	case d.ImageSize < 1:
+		return fmt.Errorf("checkpoint: data.image_size %d, want ≥ 1", d.ImageSize)
+	case len(d.Mean) != ch || len(d.Std) != ch:
+		return fmt.Errorf("checkpoint: data.mean has %d and data.std %d values, want %d (model.in_channels)", len(d.Mean), len(d.Std), ch)
+	case d.ChannelOrder != "RGB" && d.ChannelOrder != "L" && d.ChannelOrder != "BGR":
+		return fmt.Errorf("checkpoint: data.channel_order %q, want RGB, BGR or L", d.ChannelOrder)
+	}
+	for i, s := range d.Std {
+		if !(s > 0) {
+			return fmt.Errorf("checkpoint: data.std[%d] = %g, want > 0", i, s)
+		}
+	}
+	return nil
+}
+
+// Checkpoint is a checkpoint in memory. Tensor maps use the names documented in the package
+// comment. Optimizer may be nil (no optimizer file).
+type Checkpoint struct {
+	Config    Config
+	Online    map[string]*safetensors.Tensor
+	Target    map[string]*safetensors.Tensor
+	Optimizer map[string]*safetensors.Tensor
+}
+
+// New returns a freshly initialised checkpoint at step 0: online weights drawn with torchvision's
+// rules from seed (models.Init), the target an exact copy, no optimizer state.
+func New(model models.Config, data Preprocessing, seed uint64) (*Checkpoint, error) {
+	enc, proj, err := models.Networks(model)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	online := models.Init(enc, models.EncoderPrefix, seed)
+	maps.Copy(online, models.Init(proj, models.ProjectorPrefix, seed+1))
+	target := map[string]*safetensors.Tensor{}
+	for k, t := range online {
+		target[k] = &safetensors.Tensor{DType: t.DType, Shape: append([]int64{}, t.Shape...), Data: append([]byte{}, t.Data...)}
+	}
+	c := &Checkpoint{
+		Config: Config{Format: Format, Version: Version, Model: model.WithDefaults(), Data: data},
+		Online: online, Target: target,
+	}
+	if err := c.Config.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Save writes c into dir (created if needed) atomically file by file: tensor files first, then
+// config.json with their digests. It fills c.Config.Files.
+func Save(dir string, c *Checkpoint) error {
+	if err := c.Config.Validate(); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("checkpoint: save: %w", err)
+	}
+	files := map[Role]FileInfo{}
+	for _, part := range []struct {
+		role    Role
+		tensors map[string]*safetensors.Tensor
+	}{{Online, c.Online}, {Target, c.Target}, {Optimizer, c.Optimizer}} {
+		if part.tensors == nil {
+			continue
+		}
+		f := &safetensors.File{Tensors: part.tensors, Metadata: map[string]string{"format": "pt", "scl.role": string(part.role)}}
+		b, err := f.Marshal()
+		if err != nil {
+			return fmt.Errorf("checkpoint: save %s: %w", filepath.Join(dir, part.role.FileName()), err)
+		}
+		if err := safetensors.WriteAtomic(filepath.Join(dir, part.role.FileName()), b); err != nil {
+			return fmt.Errorf("checkpoint: save: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		files[part.role] = FileInfo{Name: part.role.FileName(), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])}
+	}
+	if files[Online].Name == "" || files[Target].Name == "" {
+		return fmt.Errorf("checkpoint: save %s: online and target networks are required", dir)
+	}
+	c.Config.Files = files
+	b, err := json.MarshalIndent(&c.Config, "", "  ")
+	if err != nil {
+		return fmt.Errorf("checkpoint: save %s: encode config: %w", dir, err)
+	}
+	if err := safetensors.WriteAtomic(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
+		return fmt.Errorf("checkpoint: save: %w", err)
+	}
+	return nil
+}
+
+// LoadConfig reads and validates dir/config.json.
+func LoadConfig(dir string) (*Config, error) {
+	path := filepath.Join(dir, ConfigFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("checkpoint: %s not found: %s is not a checkpoint directory", path, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// LoadTensors reads one tensor file of the checkpoint described by cfg, checking its size and
+// digest against config.json and, for the online and target networks, every encoder and
+// projector tensor's name, shape and dtype against the architecture.
+func LoadTensors(dir string, cfg *Config, role Role) (map[string]*safetensors.Tensor, error) {
+	info, ok := cfg.Files[role]
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: %s lists no %s file", filepath.Join(dir, ConfigFile), role)
+	}
+	path := filepath.Join(dir, info.Name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if int64(len(b)) != info.Size {
+		return nil, fmt.Errorf("checkpoint: %s has %d bytes, config.json says %d (truncated or from another save)", path, len(b), info.Size)
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != info.SHA256 {
+		return nil, fmt.Errorf("checkpoint: %s does not match the SHA-256 in config.json (corrupted, or an interrupted save)", path)
+	}
+	f, err := safetensors.Unmarshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	if role == Online || role == Target {
+		enc, proj, err := models.Networks(cfg.Model)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		if err := models.CheckState(enc, models.EncoderPrefix, f.Tensors); err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+		}
+		if err := models.CheckState(proj, models.ProjectorPrefix, f.Tensors); err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+		}
+	}
+	return f.Tensors, nil
+}
+
+// Load reads a whole checkpoint (optimizer state included when present).
+func Load(dir string) (*Checkpoint, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Checkpoint{Config: *cfg}
+	if c.Online, err = LoadTensors(dir, cfg, Online); err != nil {
+		return nil, err
+	}
+	if c.Target, err = LoadTensors(dir, cfg, Target); err != nil {
+		return nil, err
+	}
+	if _, ok := cfg.Files[Optimizer]; ok {
+		if c.Optimizer, err = LoadTensors(dir, cfg, Optimizer); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
