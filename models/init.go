@@ -33,3 +33,31 @@ func Init(net *Network, prefix string, seed uint64) map[string]*safetensors.Tens
 	}
 	return out
 }
+
+// RandomizeBatchNorm replaces every BatchNorm's affine parameters and running statistics in
+// tensors with random values (γ around 1, β and mean around 0, var around 1, each spread by
+// spread; num_batches_tracked random), so that tests of eval-mode BatchNorm cannot pass by
+// accident with identity statistics. spread 1 gives γ ∈ [0.5, 1.5), var ∈ [0.5, 1.5),
+// β, mean ~ N(0, 0.2²); smaller spreads keep deep networks' activations small.
+func RandomizeBatchNorm(net *Network, prefix string, tensors map[string]*safetensors.Tensor, seed uint64, spread float64) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	for _, nd := range net.Nodes {
+		if nd.Op != OpBatchNorm {
+			continue
+		}
+		c := nd.BN.Channels
+		mk := func(f func() float64) *safetensors.Tensor {
+			v := make([]float32, c)
+			for i := range v {
+				v[i] = float32(f())
+			}
+			return safetensors.FromF32([]int64{int64(c)}, v)
+		}
+		p := prefix + nd.Name
+		tensors[p+".weight"] = mk(func() float64 { return 1 + spread*(r.Float64()-0.5) })
+		tensors[p+".bias"] = mk(func() float64 { return 0.2 * spread * r.NormFloat64() })
+		tensors[p+".running_mean"] = mk(func() float64 { return 0.2 * spread * r.NormFloat64() })
+		tensors[p+".running_var"] = mk(func() float64 { return 1 + spread*(r.Float64()-0.5) })
+		tensors[p+".num_batches_tracked"] = safetensors.FromI64(nil, []int64{int64(r.IntN(1000))})
+	}
+}

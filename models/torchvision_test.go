@@ -25,30 +25,6 @@ func requireTorchvision(t *testing.T) {
 	}
 }
 
-// randomizeBN gives every BatchNorm non-trivial affine parameters and running statistics so that
-// eval-mode mistakes (wrong eps, swapped mean/var) cannot hide behind the identity.
-func randomizeBN(net *Network, prefix string, tensors map[string]*safetensors.Tensor, seed uint64) {
-	r := rand.New(rand.NewPCG(seed, 7))
-	for _, nd := range net.Nodes {
-		if nd.Op != OpBatchNorm {
-			continue
-		}
-		c := nd.BN.Channels
-		mk := func(f func() float64) *safetensors.Tensor {
-			v := make([]float32, c)
-			for i := range v {
-				v[i] = float32(f())
-			}
-			return safetensors.FromF32([]int64{int64(c)}, v)
-		}
-		tensors[prefix+nd.Name+".weight"] = mk(func() float64 { return 0.5 + r.Float64() })
-		tensors[prefix+nd.Name+".bias"] = mk(func() float64 { return 0.2 * r.NormFloat64() })
-		tensors[prefix+nd.Name+".running_mean"] = mk(func() float64 { return 0.2 * r.NormFloat64() })
-		tensors[prefix+nd.Name+".running_var"] = mk(func() float64 { return 0.5 + r.Float64() })
-		tensors[prefix+nd.Name+".num_batches_tracked"] = safetensors.FromI64(nil, []int64{int64(r.IntN(1000))})
-	}
-}
-
 func writeF32(t *testing.T, path string, v []float32) {
 	t.Helper()
 	b := make([]byte, 4*len(v))
@@ -97,7 +73,7 @@ func TestMatchesTorchvision(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := Init(net, "", uint64(i+1))
-			randomizeBN(net, "", w, uint64(i+10))
+			RandomizeBatchNorm(net, "", w, uint64(i+10), 1)
 			dir := t.TempDir()
 			weights := filepath.Join(dir, "w.safetensors")
 			if err := safetensors.WriteFile(weights, &safetensors.File{Tensors: w}); err != nil {
