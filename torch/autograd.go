@@ -8,8 +8,6 @@ package torch
 */
 import "C"
 
-
-
 // Backward accumulates into the .grad of every leaf the gradient of root (a one-element tensor;
 // for others use BackwardWith). The graph is freed afterwards. The error is also recorded in s.
 func (s *Scope) Backward(root *Tensor) error { return s.backward(root, nil, false) }
@@ -94,4 +92,3 @@ func (x *Tensor) SetGrad(g *Tensor) error {
 
 // ZeroGrad clears x's gradient (sets it to None, as PyTorch's zero_grad(set_to_none=True)).
 func (x *Tensor) ZeroGrad() error { return x.SetGrad(nil) }
-

@@ -73,12 +73,12 @@ const (
 // Args builds the boxed argument list of an operator call, in schema order. Use it with
 // Scope.Call to reach any aten operator this package does not wrap.
 type Args struct {
-	kinds   []int32
-	ints    []int64
-	dbls    []float64
-	ts      []C.scl_tensor
-	strs    []byte
-	bad     string // description of the first invalid argument
+	kinds []int32
+	ints  []int64
+	dbls  []float64
+	ts    []C.scl_tensor
+	strs  []byte
+	bad   string // description of the first invalid argument
 }
 
 var argsPool = sync.Pool{New: func() any { return new(Args) }}
@@ -127,6 +127,15 @@ func (a *Args) Float(v float64) *Args {
 	a.kinds = append(a.kinds, argDouble)
 	a.dbls = append(a.dbls, v)
 	return a
+}
+
+// scalarFor appends a Scalar argument for an op on t: an int when t is integral and v is a whole
+// number (libtorch refuses to write a float result into an integer tensor in place), else a float.
+func (a *Args) scalarFor(t *Tensor, v float64) *Args {
+	if !t.DType().IsFloat() && v == float64(int64(v)) {
+		return a.Int(int64(v))
+	}
+	return a.Float(v)
 }
 
 // Bool appends a bool.

@@ -29,7 +29,7 @@ func (s *Scope) AddInPlace(x, y *Tensor, alpha float64) {
 
 // AddScalarInPlace sets x ← x + v.
 func (s *Scope) AddScalarInPlace(x *Tensor, v float64) {
-	s.inplace(opAddSI, newArgs().Tensor(x).Float(v).Float(1))
+	s.inplace(opAddSI, newArgs().Tensor(x).scalarFor(x, v).Int(1))
 }
 
 // MulInPlace sets x ← x·y.
@@ -37,7 +37,7 @@ func (s *Scope) MulInPlace(x, y *Tensor) { s.inplace(opMulI, newArgs().Tensor(x)
 
 // MulScalarInPlace sets x ← v·x.
 func (s *Scope) MulScalarInPlace(x *Tensor, v float64) {
-	s.inplace(opMulSI, newArgs().Tensor(x).Float(v))
+	s.inplace(opMulSI, newArgs().Tensor(x).scalarFor(x, v))
 }
 
 // DivInPlace sets x ← x / y.
@@ -63,7 +63,7 @@ func (s *Scope) ZeroInPlace(x *Tensor) { s.inplace(opZeroI, newArgs().Tensor(x))
 
 // FillInPlace sets every element of x to v.
 func (s *Scope) FillInPlace(x *Tensor, v float64) {
-	s.inplace(opFillI, newArgs().Tensor(x).Float(v))
+	s.inplace(opFillI, newArgs().Tensor(x).scalarFor(x, v))
 }
 
 // UniformInPlace fills x with samples uniform on [lo, hi) from the default generator.

@@ -56,7 +56,7 @@ func (s *Scope) binary(op *opRef, a, b *Tensor) *Tensor {
 
 // Add returns a + b.
 func (s *Scope) Add(a, b *Tensor) *Tensor {
-	return s.call1(opAdd, newArgs().Tensor(a).Tensor(b).Float(1))
+	return s.call1(opAdd, newArgs().Tensor(a).Tensor(b).Int(1))
 }
 
 // AddScaled returns a + alpha·b.
@@ -66,17 +66,17 @@ func (s *Scope) AddScaled(a, b *Tensor, alpha float64) *Tensor {
 
 // AddScalar returns a + v.
 func (s *Scope) AddScalar(a *Tensor, v float64) *Tensor {
-	return s.call1(opAddS, newArgs().Tensor(a).Float(v).Float(1))
+	return s.call1(opAddS, newArgs().Tensor(a).scalarFor(a, v).Int(1))
 }
 
 // Sub returns a − b.
 func (s *Scope) Sub(a, b *Tensor) *Tensor {
-	return s.call1(opSub, newArgs().Tensor(a).Tensor(b).Float(1))
+	return s.call1(opSub, newArgs().Tensor(a).Tensor(b).Int(1))
 }
 
 // SubScalar returns a − v.
 func (s *Scope) SubScalar(a *Tensor, v float64) *Tensor {
-	return s.call1(opSubS, newArgs().Tensor(a).Float(v).Float(1))
+	return s.call1(opSubS, newArgs().Tensor(a).scalarFor(a, v).Int(1))
 }
 
 // RSubScalar returns v − a.
@@ -89,7 +89,7 @@ func (s *Scope) Mul(a, b *Tensor) *Tensor { return s.binary(opMul, a, b) }
 
 // MulScalar returns a·v.
 func (s *Scope) MulScalar(a *Tensor, v float64) *Tensor {
-	return s.call1(opMulS, newArgs().Tensor(a).Float(v))
+	return s.call1(opMulS, newArgs().Tensor(a).scalarFor(a, v))
 }
 
 // Div returns a / b element-wise (true division).
@@ -193,7 +193,7 @@ func (s *Scope) Ge(a, b *Tensor) *Tensor { return s.binary(opGe, a, b) }
 
 // EqScalar returns x == v.
 func (s *Scope) EqScalar(x *Tensor, v float64) *Tensor {
-	return s.call1(opEqS, newArgs().Tensor(x).Float(v))
+	return s.call1(opEqS, newArgs().Tensor(x).scalarFor(x, v))
 }
 
 // LtScalar returns x < v.

@@ -1,0 +1,48 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+)
+
+// Schedule gives the learning rate for a 0-based optimizer step.
+type Schedule interface {
+	LR(step int64) float64
+}
+
+// Constant is a fixed learning rate.
+type Constant float64
+
+// LR returns the constant.
+func (c Constant) LR(int64) float64 { return float64(c) }
+
+// WarmupCosine rises linearly from Base/Warmup to Base over the first Warmup steps, then
+// decays along a half cosine to Final at step Total and stays there:
+//
+//	step < W:      lr = Base·(step+1)/W
+//	W ≤ step ≤ T:  lr = Final + (Base − Final)·(1 + cos(π·(step−W)/(T−W)))/2
+//	step > T:      lr = Final
+type WarmupCosine struct {
+	Base, Final   float64
+	Warmup, Total int64
+}
+
+// Validate checks the schedule's fields.
+func (w WarmupCosine) Validate() error {
+	if w.Warmup < 0 || w.Total < w.Warmup {
+		return fmt.Errorf("optim: warm-up cosine: want 0 ≤ Warmup (%d) ≤ Total (%d)", w.Warmup, w.Total)
+	}
+	return nil
+}
+
+// LR returns the learning rate at step.
+func (w WarmupCosine) LR(step int64) float64 {
+	if step < w.Warmup {
+		return w.Base * float64(step+1) / float64(w.Warmup)
+	}
+	if step >= w.Total || w.Total == w.Warmup {
+		return w.Final
+	}
+	p := float64(step-w.Warmup) / float64(w.Total-w.Warmup)
+	return w.Final + (w.Base-w.Final)*(1+math.Cos(math.Pi*p))/2
+}
