@@ -18,8 +18,12 @@ type SessionConfig struct {
 	Device         Device
 	IntraOpThreads int // threads inside one operator; 0 = ONNX Runtime's default (one per core)
 	InterOpThreads int // threads across operators; 0 = ONNX Runtime's default
-	Input          string // input name; "" = the model's first input
-	Output         string // output name; "" = the model's first output
+	// NoSpin stops ONNX Runtime's worker threads from busy-waiting between runs
+	// (session.intra_op.allow_spinning=0). Servers want it: spinning threads starve the
+	// goroutines that parse and batch requests while no batch is running.
+	NoSpin bool
+	Input  string // input name; "" = the model's first input
+	Output string // output name; "" = the model's first output
 	// Warn receives warnings such as DeviceAuto's fallback to the CPU (one per OpenSession).
 	// Nil discards them.
 	Warn func(msg string)
@@ -146,6 +150,13 @@ func (s *Session) create(cfg SessionConfig, cuda bool) error {
 	if cfg.InterOpThreads > 0 {
 		if err := opts.SetInterOpNumThreads(cfg.InterOpThreads); err != nil {
 			return fmt.Errorf("infer: inter-op threads %d: %w", cfg.InterOpThreads, err)
+		}
+	}
+	if cfg.NoSpin {
+		for _, k := range []string{"session.intra_op.allow_spinning", "session.inter_op.allow_spinning"} {
+			if err := opts.AddSessionConfigEntry(k, "0"); err != nil {
+				return fmt.Errorf("infer: %s: %w", k, err)
+			}
 		}
 	}
 	provider := ProviderCPU

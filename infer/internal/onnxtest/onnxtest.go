@@ -24,6 +24,27 @@ type Model struct {
 	// Heavy adds FLOPs without changing the output dimension: the number of extra
 	// D→D 3×3 conv + relu layers (0 for the plain model).
 	Heavy int
+	// Project, when > 0, appends MatMul with a [Dim, Project] weight after pooling, so the
+	// output has Project features: a weight-bound layer, where batching pays off on CPUs.
+	Project int
+}
+
+// OutDim returns the output feature dimension.
+func (m Model) OutDim() int {
+	if m.Project > 0 {
+		return m.Project
+	}
+	return m.Dim
+}
+
+// projection returns the MatMul weight [Dim][Project], drawn after the conv weights.
+func (m Model) projection() []float32 {
+	r := rand.New(rand.NewPCG(m.Seed, 0x9e0))
+	p := make([]float32, m.Dim*m.Project)
+	for i := range p {
+		p[i] = float32(r.NormFloat64() / math.Sqrt(float64(m.Dim)))
+	}
+	return p
 }
 
 // Weights returns the conv weights [layer][out][in][3][3] and biases the model uses, in the
@@ -73,11 +94,17 @@ func (m Model) Bytes() []byte {
 		in = m.Dim
 	}
 	graph = msg(graph, 1, node("GlobalAveragePool", []string{prev}, "pooled"))
-	graph = msg(graph, 1, node("Flatten", []string{"pooled"}, "features", intAttr("axis", 1)))
+	if m.Project > 0 {
+		graph = msg(graph, 1, node("Flatten", []string{"pooled"}, "flat", intAttr("axis", 1)))
+		graph = msg(graph, 5, tensor("proj", []int64{int64(m.Dim), int64(m.Project)}, m.projection()))
+		graph = msg(graph, 1, node("MatMul", []string{"flat", "proj"}, "features"))
+	} else {
+		graph = msg(graph, 1, node("Flatten", []string{"pooled"}, "features", intAttr("axis", 1)))
+	}
 	graph = str(graph, 2, "tiny")
 	graph = msg(graph, 11, valueInfo("input", dimParam("batch"),
 		dimValue(m.Channels), dimValue(m.Height), dimValue(m.Width)))
-	graph = msg(graph, 12, valueInfo("features", dimParam("batch"), dimValue(m.Dim)))
+	graph = msg(graph, 12, valueInfo("features", dimParam("batch"), dimValue(m.OutDim())))
 
 	var model []byte
 	model = protowire.AppendTag(model, 1, protowire.VarintType)
@@ -220,6 +247,18 @@ func (m Model) Forward(x []float32) []float32 {
 			s += float64(cur[o*H*W+i])
 		}
 		feat[o] = float32(s / float64(H*W))
+	}
+	if m.Project > 0 {
+		p := m.projection()
+		out := make([]float32, m.Project)
+		for j := range out {
+			var s float64
+			for i, f := range feat {
+				s += float64(f) * float64(p[i*m.Project+j])
+			}
+			out[j] = float32(s)
+		}
+		return out
 	}
 	return feat
 }

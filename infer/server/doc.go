@@ -1,0 +1,34 @@
+// Package server is the HTTP embedding server behind `scl serve`.
+//
+// Endpoints:
+//
+//	POST /v1/embeddings  OpenAI's shape: {"input": "<base64 or data URI>" | [...],
+//	                     "model": optional, "encoding_format": "float" | "base64",
+//	                     "dimensions": optional, must equal the model's}
+//	                     → {"object": "list", "data": [{"object": "embedding", "index": i,
+//	                        "embedding": [...] | "<base64 little-endian float32>"}],
+//	                        "model": name, "usage": {"prompt_tokens": n, "total_tokens": n}}
+//	                     (usage counts images)
+//	POST /embed          the raw bytes of one JPEG/PNG image, or multipart/form-data with one
+//	                     file part per image; ?encoding_format=base64 optional; same response
+//	GET  /healthz        liveness: the process answers
+//	GET  /readyz         readiness: runs the session on a blank image; 503 while shutting down
+//	GET  /info           model, dims, provider, ONNX Runtime version, preprocessing, limits
+//	GET  /metrics        Prometheus text format: requests by path and code, request latency,
+//	                     queue wait, queued images, in-flight requests, batch size and
+//	                     inference time histograms
+//
+// Inputs are bytes, base64 or data URIs only: the server never fetches URLs. With an API key,
+// /v1/embeddings, /embed and /info need "Authorization: Bearer <key>"; the probes and /metrics
+// stay open for the orchestrator and the scraper.
+//
+// Concurrent requests are batched dynamically: the first queued image starts a batch that
+// takes further images until MaxBatch or MaxWait, then runs once. Limits: MaxConcurrent
+// embedding requests at once (429 beyond), MaxBodyBytes per body (413), MaxImages per request
+// and MaxPixels per image (400), RequestTimeout per request (503). Errors are JSON
+// {"error": "..."}; one function (statusOf) maps errors to status codes. Serve shuts down
+// gracefully when its context ends (scl serve cancels it on SIGTERM or Ctrl-C): new
+// connections are refused, in-flight requests finish.
+//
+// A Server is safe for concurrent use. It does not own the encoder's session.
+package server

@@ -1,0 +1,350 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"scl/data"
+	"scl/infer"
+)
+
+// Config configures a Server. Zero values mean the documented defaults.
+type Config struct {
+	Encoder *infer.Encoder // required; not closed by the server
+	Model   string         // model name reported in responses (default "scl")
+
+	MaxBatch int           // images per inference run (default 32)
+	MaxWait  time.Duration // longest wait for a batch to fill after its first image (default 5ms; negative: no wait)
+	Runners  int           // goroutines running inference (default 1; ORT parallelises inside a run)
+
+	MaxConcurrent  int   // embedding requests served at once, beyond which 429 (default 256)
+	MaxBodyBytes   int64 // request body limit, beyond which 413 (default 32 MiB)
+	MaxImages      int   // images per request (default 256)
+	MaxPixels      int64 // width×height limit per image, checked before decoding (default 50 megapixels)
+	ExactSize      bool  // refuse (400) images whose size differs from the model's instead of resizing
+	APIKey         string
+	RequestTimeout time.Duration // per embedding request, including the wait for a batch (default 30s)
+	ShutdownGrace  time.Duration // how long Serve waits for in-flight requests on shutdown (default 30s)
+}
+
+// Server serves embeddings over HTTP. Create it with New; it is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	enc      *infer.Encoder
+	batcher  *batcher
+	m        *metrics
+	slots    chan struct{}
+	stopping atomic.Bool
+	mux      *http.ServeMux
+	closeMu  sync.Once
+}
+
+// New checks the configuration and starts the batcher. Call Close (or Serve, which closes on
+// return) to stop it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Encoder == nil {
+		return nil, errors.New("server: config needs an encoder")
+	}
+	if cfg.Model == "" {
+		cfg.Model = "scl"
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.MaxBatch, 32)
+	def(&cfg.Runners, 1)
+	def(&cfg.MaxConcurrent, 256)
+	def(&cfg.MaxImages, 256)
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = 5 * time.Millisecond
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = 50_000_000
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 30 * time.Second
+	}
+	s := &Server{cfg: cfg, enc: cfg.Encoder, m: newMetrics(cfg.MaxBatch), slots: make(chan struct{}, cfg.MaxConcurrent)}
+	s.batcher = newBatcher(cfg.Encoder, cfg.MaxBatch, max(cfg.MaxWait, 0), cfg.Runners, s.m)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/embeddings", s.observe("/v1/embeddings", s.auth(s.limited(s.handleEmbeddings))))
+	mux.HandleFunc("POST /embed", s.observe("/embed", s.auth(s.limited(s.handleEmbed))))
+	mux.HandleFunc("GET /healthz", s.observe("/healthz", s.handleHealth))
+	mux.HandleFunc("GET /readyz", s.observe("/readyz", s.handleReady))
+	mux.HandleFunc("GET /info", s.observe("/info", s.auth(s.handleInfo)))
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	mux.HandleFunc("/", s.observe("other", func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	s.mux = mux
+	return s, nil
+}
+
+// Handler returns the HTTP handler (for tests and for embedding into another server).
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Serve serves on ln until ctx ends, then shuts down gracefully: it stops accepting
+// connections, answers /readyz with 503, lets in-flight requests finish (up to ShutdownGrace),
+// stops the batcher and returns nil (or the listener's error).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.RequestTimeout + 10*time.Second,
+		WriteTimeout:      s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.stopping.Store(true)
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+		err = hs.Shutdown(sctx)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("server: shutdown: %w", err)
+		} else if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+			err = serr
+		}
+	}
+	s.Close()
+	return err
+}
+
+// Close stops the batcher; requests still waiting fail. Idempotent.
+func (s *Server) Close() {
+	s.stopping.Store(true)
+	s.closeMu.Do(s.batcher.close)
+}
+
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// observe turns a handler's error into the JSON error response and records metrics.
+func (s *Server) observe(path string, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		if err := h(rw, r); err != nil {
+			rw.status = writeError(w, err)
+		}
+		s.m.request(path, rw.status, time.Since(start).Seconds())
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) auth(h handler) handler {
+	if s.cfg.APIKey == "" {
+		return h
+	}
+	want := []byte("Bearer " + s.cfg.APIKey)
+	return func(w http.ResponseWriter, r *http.Request) error {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			return errUnauthorized
+		}
+		return h(w, r)
+	}
+}
+
+// limited applies the concurrency limit (429), the body limit (413) and the request timeout.
+func (s *Server) limited(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.stopping.Load() {
+			return errShuttingDown
+		}
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			return errBusy
+		}
+		defer func() { <-s.slots }()
+		s.m.inflight.Add(1)
+		defer s.m.inflight.Add(-1)
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			return &http.MaxBytesError{Limit: s.cfg.MaxBodyBytes}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		return h(w, r.WithContext(ctx))
+	}
+}
+
+func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) error {
+	req, err := parseEmbeddingsRequest(r.Body, s.cfg.MaxImages)
+	if err != nil {
+		return err
+	}
+	if req.model != "" && req.model != s.cfg.Model {
+		return badRequest("model: %q is not served here; this server serves %q", abbreviate(req.model), s.cfg.Model)
+	}
+	if req.dims != 0 && req.dims != s.enc.Dim() {
+		return badRequest("dimensions: got %d, this model's embeddings have %d", req.dims, s.enc.Dim())
+	}
+	return s.respond(w, r, req)
+}
+
+func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) error {
+	req, err := parseEmbedRequest(r, s.cfg.MaxImages)
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, req)
+}
+
+// embeddingsResponse is OpenAI's response shape; usage counts images.
+type embeddingsResponse struct {
+	Object string          `json:"object"`
+	Data   []embeddingItem `json:"data"`
+	Model  string          `json:"model"`
+	Usage  usage           `json:"usage"`
+}
+
+type embeddingItem struct {
+	Object    string `json:"object"`
+	Index     int    `json:"index"`
+	Embedding any    `json:"embedding"` // []float32, or a base64 string of little-endian float32
+}
+
+type usage struct {
+	PromptTokens int `json:"prompt_tokens"`
+	TotalTokens  int `json:"total_tokens"`
+}
+
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, req parsedRequest) error {
+	feats, err := s.embedImages(r.Context(), req.images)
+	if err != nil {
+		return err
+	}
+	d := s.enc.Dim()
+	resp := embeddingsResponse{Object: "list", Model: s.cfg.Model, Usage: usage{len(req.images), len(req.images)}}
+	for i := range req.images {
+		row := feats[i*d : (i+1)*d]
+		item := embeddingItem{Object: "embedding", Index: i, Embedding: row}
+		if req.format == "base64" {
+			buf := make([]byte, 4*d)
+			for j, v := range row {
+				binary.LittleEndian.PutUint32(buf[4*j:], math.Float32bits(v))
+			}
+			item.Embedding = base64.StdEncoding.EncodeToString(buf)
+		}
+		resp.Data = append(resp.Data, item)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(resp)
+}
+
+// embedImages decodes, preprocesses and embeds encoded images, returning n·D features.
+func (s *Server) embedImages(ctx context.Context, images [][]byte) ([]float32, error) {
+	pre := s.enc.Preprocess
+	size := pre.Size()
+	x := make([]float32, len(images)*size)
+	for i, b := range images {
+		img, err := data.DecodeImageLimit(b, s.cfg.MaxPixels)
+		if err != nil {
+			return nil, badRequest("image %d: cannot decode: %v", i, err)
+		}
+		if s.cfg.ExactSize && (img.W != pre.Width || img.H != pre.Height) {
+			return nil, badRequest("image %d: size %d×%d, this model takes %d×%d", i, img.W, img.H, pre.Width, pre.Height)
+		}
+		if err := pre.ImageTo(x[i*size:(i+1)*size], img); err != nil {
+			return nil, badRequest("image %d: %v", i, err)
+		}
+	}
+	out := make([]float32, len(images)*s.enc.Dim())
+	if err := s.batcher.embed(ctx, x, out, len(images)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write([]byte(`{"status":"ok"}` + "\n"))
+	return err
+}
+
+// handleReady runs the session on one blank image: ready means inference works.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	if s.stopping.Load() {
+		return errShuttingDown
+	}
+	x := make([]float32, s.enc.Preprocess.Size())
+	out := make([]float32, s.enc.Dim())
+	if err := s.enc.RunTo(out, x, 1); err != nil {
+		return &Error{Status: http.StatusServiceUnavailable, Msg: "not ready: " + err.Error()}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write([]byte(`{"status":"ready"}` + "\n"))
+	return err
+}
+
+// Info is the body of GET /info.
+type Info struct {
+	Model      string           `json:"model"`
+	Dims       int              `json:"dims"`
+	Provider   string           `json:"provider"`
+	ORTVersion string           `json:"ort_version"`
+	Input      string           `json:"input"`
+	Output     string           `json:"output"`
+	Preprocess infer.Preprocess `json:"preprocess"`
+	Normalized bool             `json:"l2_normalized"`
+	MaxBatch   int              `json:"max_batch"`
+	MaxWaitMS  float64          `json:"max_wait_ms"`
+	MaxImages  int              `json:"max_images_per_request"`
+	MaxBody    int64            `json:"max_body_bytes"`
+}
+
+// Info describes the served model.
+func (s *Server) Info() Info {
+	sess := s.enc.Session
+	return Info{
+		Model: s.cfg.Model, Dims: s.enc.Dim(), Provider: sess.Provider(), ORTVersion: sess.Runtime().Version,
+		Input: sess.InputName(), Output: sess.OutputName(), Preprocess: s.enc.Preprocess,
+		Normalized: s.enc.Normalize, MaxBatch: s.cfg.MaxBatch, MaxWaitMS: float64(s.cfg.MaxWait) / 1e6,
+		MaxImages: s.cfg.MaxImages, MaxBody: s.cfg.MaxBodyBytes,
+	}
+}
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(s.Info())
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	var b strings.Builder
+	s.m.write(&b)
+	w.Write([]byte(b.String()))
+}
