@@ -1,0 +1,225 @@
+//go:build !notorch
+
+package torchnet
+
+import (
+	"fmt"
+
+	"scl/checkpoint/safetensors"
+	"scl/models"
+	"scl/torch"
+	"scl/torch/nn"
+)
+
+// Module is one IR network bound to tensors of a Store.
+type Module struct {
+	Net    *models.Network
+	st     *nn.Store
+	prefix string
+	// vars maps a parameter's name relative to the network to its tensor (owned by the Store).
+	vars map[string]*torch.Tensor
+}
+
+// Build registers net's parameters and buffers under p (torchvision initialisation) and returns
+// the module interpreting net over them. Failures are recorded in the store (check Store.Err).
+func Build(net *models.Network, p nn.Path) *Module {
+	m := &Module{Net: net, st: p.Store(), prefix: p.Name(""), vars: map[string]*torch.Tensor{}}
+	for _, par := range net.Params() {
+		var init nn.Init
+		switch par.Init {
+		case models.InitNormal:
+			init = nn.Normal(0, par.Scale)
+		case models.InitUniform:
+			init = nn.Uniform(-par.Scale, par.Scale)
+		default:
+			init = nn.Const(par.Scale)
+		}
+		var t *torch.Tensor
+		if par.Kind == models.Parameter {
+			t = p.Param(par.Name, init, par.Shape...)
+		} else {
+			dt := torch.Float32
+			if par.Int {
+				dt = torch.Int64
+			}
+			t = p.Buffer(par.Name, dt, init, par.Shape...)
+		}
+		m.vars[par.Name] = t
+	}
+	return m
+}
+
+// Forward runs the network on x ([B, C, H, W] images, or [B, D] for the projector) in the
+// store's training mode. Errors are recorded in s.
+func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
+	if err := m.st.Err(); err != nil {
+		s.Fail(fmt.Errorf("torchnet: %s: %w", m.Net.Name, err))
+		return nil
+	}
+	train := m.st.Training()
+	vals := make([]*torch.Tensor, m.Net.NumValues)
+	vals[0] = x
+	for i := range m.Net.Nodes {
+		nd := &m.Net.Nodes[i]
+		in := vals[nd.Inputs[0]]
+		var out *torch.Tensor
+		switch nd.Op {
+		case models.OpConv:
+			c := nd.Conv
+			p := int64(c.Padding)
+			st := int64(c.Stride)
+			out = s.Conv2d(in, m.vars[nd.Name+".weight"], m.vars[nd.Name+".bias"], torch.Conv2dOpts{
+				Stride: [2]int64{st, st}, Padding: [2]int64{p, p}, Groups: int64(c.Groups)})
+		case models.OpBatchNorm:
+			if train {
+				s.NoGrad().AddScalarInPlace(m.vars[nd.Name+".num_batches_tracked"], 1)
+			}
+			out = s.BatchNorm(in, m.vars[nd.Name+".weight"], m.vars[nd.Name+".bias"],
+				m.vars[nd.Name+".running_mean"], m.vars[nd.Name+".running_var"], train, nd.BN.Momentum, nd.BN.Eps)
+		case models.OpReLU:
+			out = s.Relu(in)
+		case models.OpSiLU:
+			out = s.Silu(in)
+		case models.OpSigmoid:
+			out = s.Sigmoid(in)
+		case models.OpMaxPool:
+			out = s.MaxPool2d(in, int64(nd.Pool.Kernel), int64(nd.Pool.Stride), int64(nd.Pool.Padding), false)
+		case models.OpGlobalAvgPool:
+			out = s.AdaptiveAvgPool2d(in, 1, 1)
+		case models.OpAdd:
+			out = s.Add(in, vals[nd.Inputs[1]])
+		case models.OpMul:
+			out = s.Mul(in, vals[nd.Inputs[1]])
+		case models.OpLinear:
+			out = s.Linear(in, m.vars[nd.Name+".weight"], m.vars[nd.Name+".bias"])
+		case models.OpFlatten:
+			out = s.Flatten(in, 1, -1)
+		case models.OpStochasticDepth:
+			out = in
+			if train && nd.P > 0 {
+				// torchvision's StochasticDepth(mode="row"): keep each sample's branch with
+				// probability 1−p and rescale by 1/(1−p).
+				keep := 1 - nd.P
+				shape := in.Shape()
+				noiseShape := make([]int64, len(shape))
+				noiseShape[0] = shape[0]
+				for j := 1; j < len(shape); j++ {
+					noiseShape[j] = 1
+				}
+				noise := s.Bernoulli(s.Empty(torch.Opts{DType: in.DType(), Device: in.Device()}, noiseShape...), keep)
+				out = s.Mul(in, s.DivScalar(noise, keep))
+			}
+		default:
+			s.Failf("torchnet: %s: node %q has unknown op %v", m.Net.Name, nd.Name, nd.Op)
+			return nil
+		}
+		vals[nd.Output] = out
+	}
+	return vals[m.Net.Output]
+}
+
+// Model is an encoder and its projector in one Store, named as in checkpoints.
+type Model struct {
+	Config    models.Config
+	Store     *nn.Store
+	Encoder   *Module
+	Projector *Module
+}
+
+// New builds the encoder (under "encoder") and projector (under "projector") described by cfg
+// in a new Store on dev. The caller must Close the model.
+func New(cfg models.Config, dev torch.Device) (*Model, error) {
+	enc, proj, err := models.Networks(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("torchnet: %w", err)
+	}
+	st := nn.NewStore(dev)
+	m := &Model{Config: cfg.WithDefaults(), Store: st,
+		Encoder:   Build(enc, st.Root().Sub(trim(models.EncoderPrefix))),
+		Projector: Build(proj, st.Root().Sub(trim(models.ProjectorPrefix))),
+	}
+	if err := st.Err(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("torchnet: build %s: %w", cfg.Arch, err)
+	}
+	return m, nil
+}
+
+func trim(prefix string) string { return prefix[:len(prefix)-1] }
+
+// Close frees the model's parameters. Idempotent.
+func (m *Model) Close() error {
+	if m == nil {
+		return nil
+	}
+	return m.Store.Close()
+}
+
+// Forward returns the features [B, D] and projections [B, P] of images x.
+func (m *Model) Forward(s *torch.Scope, x *torch.Tensor) (features, projection *torch.Tensor) {
+	features = m.Encoder.Forward(s, x)
+	return features, m.Projector.Forward(s, features)
+}
+
+// State copies every parameter and buffer of st into checkpoint tensors (float32 parameters and
+// buffers as F32, integer buffers as I64), named as in the store.
+func State(st *nn.Store) (map[string]*safetensors.Tensor, error) {
+	out := map[string]*safetensors.Tensor{}
+	for _, v := range st.Vars() {
+		shape := v.T.Shape()
+		var t *safetensors.Tensor
+		switch v.T.DType() {
+		case torch.Int64:
+			d, err := v.T.Int64s()
+			if err != nil {
+				return nil, fmt.Errorf("torchnet: state %q: %w", v.Name, err)
+			}
+			t = safetensors.FromI64(shape, d)
+		default:
+			d, err := v.T.Float32s()
+			if err != nil {
+				return nil, fmt.Errorf("torchnet: state %q: %w", v.Name, err)
+			}
+			t = safetensors.FromF32(shape, d)
+		}
+		out[v.Name] = t
+	}
+	return out, nil
+}
+
+// LoadState copies checkpoint tensors into st's variables by name. Every variable of the store
+// must be present with its shape; tensors under other names (trainer extras) are ignored.
+// Errors name the tensor.
+func LoadState(st *nn.Store, tensors map[string]*safetensors.Tensor) error {
+	s := torch.NewScope()
+	defer s.Close()
+	state := map[string]*torch.Tensor{}
+	for _, v := range st.Vars() {
+		src, ok := tensors[v.Name]
+		if !ok {
+			return fmt.Errorf("torchnet: load: tensor %q missing", v.Name)
+		}
+		var t *torch.Tensor
+		if src.DType == safetensors.I64 {
+			d, err := src.I64()
+			if err != nil {
+				return fmt.Errorf("torchnet: load %q: %w", v.Name, err)
+			}
+			t = s.FromInt64s(d, src.Shape...)
+		} else {
+			d, err := src.F32()
+			if err != nil {
+				return fmt.Errorf("torchnet: load %q: %w", v.Name, err)
+			}
+			t = s.FromFloat32s(d, src.Shape...)
+		}
+		state[v.Name] = t
+	}
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("torchnet: load: %w", err)
+	}
+	if err := st.Load(state); err != nil {
+		return fmt.Errorf("torchnet: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+//go:build !notorch
+
+package torchnet
+
+import (
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"scl/models"
+	"scl/torch"
+	"scl/torch/nn"
+)
+
+func TestNamesAndCounts(t *testing.T) {
+	tests := []models.Config{
+		{Arch: models.ResNet18},
+		{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1},
+		{Arch: models.ResNet50},
+		{Arch: models.EfficientNetV2S},
+		{Arch: models.EfficientNetB0},
+	}
+	for _, cfg := range tests {
+		t.Run(string(cfg.Arch), func(t *testing.T) {
+			m, err := New(cfg, torch.CPU)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			enc, proj, _ := models.Networks(cfg)
+			if got, want := m.Store.NumParams(), enc.NumParams()+proj.NumParams(); got != want {
+				t.Errorf("got %d parameters in the store, want %d", got, want)
+			}
+			var want []string
+			for _, p := range enc.Params() {
+				want = append(want, models.EncoderPrefix+p.Name)
+			}
+			for _, p := range proj.Params() {
+				want = append(want, models.ProjectorPrefix+p.Name)
+			}
+			var got []string
+			for _, v := range m.Store.Vars() {
+				got = append(got, v.Name)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("store names differ from the IR's state_dict order: got %d names, want %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+// TestInitStatistics checks torchvision's rules on large tensors: kaiming_normal_(fan_out) for
+// convs (std √(2/fan_out)), U(±1/√fan_in) for Linear, ones/zeros for BatchNorm.
+func TestInitStatistics(t *testing.T) {
+	if err := torch.ManualSeed(3); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(models.Config{Arch: models.ResNet18}, torch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	state, err := State(m.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := func(name string) (mean, std, maxAbs float64) {
+		v, err := state[name].F32()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range v {
+			mean += float64(x)
+			maxAbs = max(maxAbs, math.Abs(float64(x)))
+		}
+		mean /= float64(len(v))
+		for _, x := range v {
+			std += (float64(x) - mean) * (float64(x) - mean)
+		}
+		return mean, math.Sqrt(std / float64(len(v))), maxAbs
+	}
+	// layer4.1.conv2: 512·512·9 ≈ 2.4M samples, so the std estimate is within ~0.1%.
+	_, std, _ := stats("encoder.layer4.1.conv2.weight")
+	if want := math.Sqrt(2.0 / (512 * 9)); math.Abs(std/want-1) > 0.01 {
+		t.Errorf("conv std: got %.5g, want %.5g", std, want)
+	}
+	_, _, maxAbs := stats("projector.0.weight")
+	if bound := 1 / math.Sqrt(512); maxAbs > bound || maxAbs < 0.99*bound {
+		t.Errorf("linear max |w|: got %.5g, want just below %.5g", maxAbs, bound)
+	}
+	if mean, std, _ := stats("encoder.bn1.weight"); mean != 1 || std != 0 {
+		t.Errorf("bn weight: got mean %g std %g, want 1, 0", mean, std)
+	}
+	if mean, std, _ := stats("encoder.bn1.running_var"); mean != 1 || std != 0 {
+		t.Errorf("bn running_var: got mean %g std %g, want 1, 0", mean, std)
+	}
+}
+
+// TestEvalMatchesReference loads the same random weights (non-trivial BatchNorm statistics)
+// into libtorch and compares eval-mode outputs with models.Evaluate, which is itself checked
+// against torchvision.
+func TestEvalMatchesReference(t *testing.T) {
+	tests := []struct {
+		cfg  models.Config
+		size int
+	}{
+		{models.Config{Arch: models.ResNet18, Width: 16, ProjectorHidden: 32, ProjectorOut: 8}, 32},
+		{models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, Width: 8, InChannels: 1}, 12},
+		{models.Config{Arch: models.ResNet50, Width: 8}, 32},
+		{models.Config{Arch: models.EfficientNetV2S, WidthMult: 0.25, DepthMult: 0.25}, 32},
+		{models.Config{Arch: models.EfficientNetB0, WidthMult: 0.5, DepthMult: 0.5}, 32},
+	}
+	for i, tc := range tests {
+		t.Run(string(tc.cfg.Arch)+"/"+string(tc.cfg.WithDefaults().Stem), func(t *testing.T) {
+			enc, proj, err := models.Networks(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := models.Init(enc, models.EncoderPrefix, uint64(i))
+			maps.Copy(w, models.Init(proj, models.ProjectorPrefix, uint64(i+50)))
+			models.RandomizeBatchNorm(enc, models.EncoderPrefix, w, uint64(i+100), 0.5)
+			models.RandomizeBatchNorm(proj, models.ProjectorPrefix, w, uint64(i+200), 0.5)
+			m, err := New(tc.cfg, torch.CPU)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if err := LoadState(m.Store, w); err != nil {
+				t.Fatal(err)
+			}
+			m.Store.SetTraining(false)
+			const batch = 3
+			c := tc.cfg.WithDefaults().InChannels
+			x := randn(uint64(i), batch*c*tc.size*tc.size)
+			s := torch.NewScope()
+			defer s.Close()
+			f, p := m.Forward(s.NoGrad(), s.FromFloat32s(x, batch, int64(c), int64(tc.size), int64(tc.size)))
+			if err := s.Err(); err != nil {
+				t.Fatal(err)
+			}
+			gotF, _ := f.Float32s()
+			gotP, _ := p.Float32s()
+			wantF, err := models.Evaluate(enc, models.EncoderPrefix, w, x, batch, [2]int{tc.size, tc.size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantP, _ := models.Evaluate(proj, models.ProjectorPrefix, w, wantF, batch, [2]int{})
+			// float32 libtorch against float64-accumulating Go: rounding only.
+			compare(t, "features", gotF, wantF, 1e-4)
+			compare(t, "projection", gotP, wantP, 1e-4)
+		})
+	}
+}
+
+// TestProjectorTrainingMode checks training-mode BatchNorm1d against a direct computation:
+// normalisation with the batch mean and biased variance, running statistics updated with
+// momentum 0.1 and the unbiased variance, the batch counter incremented.
+func TestProjectorTrainingMode(t *testing.T) {
+	const batch, in, hidden, out = 6, 5, 4, 3
+	proj := models.Projector(in, hidden, out)
+	w := models.Init(proj, "", 1)
+	models.RandomizeBatchNorm(proj, "", w, 2, 1)
+	st := nn.NewStore(torch.CPU)
+	defer st.Close()
+	mod := Build(proj, st.Root())
+	if err := LoadState(st, w); err != nil {
+		t.Fatal(err)
+	}
+	x := randn(5, batch*in)
+	s := torch.NewScope()
+	defer s.Close()
+	y := mod.Forward(s, s.FromFloat32s(x, batch, in))
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := y.Float32s()
+
+	f32 := func(name string) []float32 { v, _ := w[name].F32(); return v }
+	w0, gamma, beta, w3 := f32("0.weight"), f32("1.weight"), f32("1.bias"), f32("3.weight")
+	rm, rv := f32("1.running_mean"), f32("1.running_var")
+	h := make([]float64, batch*hidden)
+	for b := 0; b < batch; b++ {
+		for o := 0; o < hidden; o++ {
+			for i := 0; i < in; i++ {
+				h[b*hidden+o] += float64(w0[o*in+i]) * float64(x[b*in+i])
+			}
+		}
+	}
+	want := make([]float32, batch*out)
+	newMean, newVar := make([]float64, hidden), make([]float64, hidden)
+	for o := 0; o < hidden; o++ {
+		var mean, v float64
+		for b := 0; b < batch; b++ {
+			mean += h[b*hidden+o]
+		}
+		mean /= batch
+		for b := 0; b < batch; b++ {
+			v += (h[b*hidden+o] - mean) * (h[b*hidden+o] - mean)
+		}
+		for b := 0; b < batch; b++ {
+			z := (h[b*hidden+o]-mean)/math.Sqrt(v/batch+1e-5)*float64(gamma[o]) + float64(beta[o])
+			h[b*hidden+o] = math.Max(z, 0)
+		}
+		newMean[o] = 0.9*float64(rm[o]) + 0.1*mean
+		newVar[o] = 0.9*float64(rv[o]) + 0.1*v/(batch-1)
+	}
+	for b := 0; b < batch; b++ {
+		for o := 0; o < out; o++ {
+			var acc float64
+			for i := 0; i < hidden; i++ {
+				acc += float64(w3[o*hidden+i]) * h[b*hidden+i]
+			}
+			want[b*out+o] = float32(acc)
+		}
+	}
+	compare(t, "training output", got, want, 1e-5)
+	state, err := State(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm, _ := state["1.running_mean"].F32()
+	gv, _ := state["1.running_var"].F32()
+	compare(t, "running_mean", gm, f64to32(newMean), 1e-6)
+	compare(t, "running_var", gv, f64to32(newVar), 1e-6)
+	n, _ := state["1.num_batches_tracked"].I64()
+	old, _ := w["1.num_batches_tracked"].I64()
+	if n[0] != old[0]+1 {
+		t.Errorf("num_batches_tracked: got %d, want %d", n[0], old[0]+1)
+	}
+}
+
+func f64to32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+func randn(seed uint64, n int) []float32 {
+	r := rand.New(rand.NewPCG(seed, 99))
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+func compare(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d values, want %d", what, len(got), len(want))
+	}
+	var diff, scale float64
+	for i := range got {
+		diff = max(diff, math.Abs(float64(got[i]-want[i])))
+		scale = max(scale, math.Abs(float64(want[i])))
+	}
+	if diff > tol*max(1, scale) {
+		t.Errorf("%s: max abs diff %.3g (values up to %.3g), want ≤ %.3g relative", what, diff, scale, tol)
+	}
+}
