@@ -59,6 +59,15 @@ func LoadRuntime(lib string) (Runtime, error) {
 		}
 		return Runtime{Path: environment.path, Version: environment.version}, nil
 	}
+	if ort.IsInitialized() {
+		// Another package of this process initialised onnxruntime_go directly: share it.
+		environment.path = "(initialised by another package)"
+		if lib != "" {
+			environment.path = lib
+		}
+		environment.version = ort.GetVersion()
+		return Runtime{Path: environment.path, Version: environment.version}, nil
+	}
 	candidates, explicit := libraryCandidates(lib)
 	var tried []string
 	for _, c := range candidates {

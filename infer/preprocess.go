@@ -27,10 +27,12 @@ const (
 // centres, no antialiasing, like torch.nn.functional.interpolate(align_corners=False)) when the
 // image has another size. A Preprocess is a value: safe for concurrent use.
 type Preprocess struct {
-	Height, Width int
-	Channels      int       // 1 or 3, from the model's input
-	Mean, Std     []float32 // one value per channel
-	Order         string    // "RGB" or "BGR" for 3 channels, "L" for grey
+	Height   int       `json:"height"`
+	Width    int       `json:"width"`
+	Channels int       `json:"channels"`      // 1 or 3, from the model's input
+	Mean     []float32 `json:"mean"`          // one value per channel
+	Std      []float32 `json:"std"`           // one value per channel
+	Order    string    `json:"channel_order"` // "RGB" or "BGR" for 3 channels, "L" for grey
 }
 
 // Overrides are user settings that replace the model's metadata; zero fields keep it.

@@ -23,7 +23,7 @@ type SessionConfig struct {
 	// goroutines that parse and batch requests while no batch is running.
 	NoSpin bool
 	Input  string // input name; "" = the model's first input
-	Output string // output name; "" = the model's first output
+	Output string // output name; "" = "features" when the model has it, else its first output
 	// Warn receives warnings such as DeviceAuto's fallback to the CPU (one per OpenSession).
 	// Nil discards them.
 	Warn func(msg string)
@@ -71,7 +71,16 @@ func OpenSession(path string, cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := pickIO(outs, cfg.Output, "output", path)
+	outName := cfg.Output
+	if outName == "" {
+		// scl export names the encoder's output "features" (a projection head may follow).
+		for _, o := range outs {
+			if o.Name == "features" {
+				outName = o.Name
+			}
+		}
+	}
+	out, err := pickIO(outs, outName, "output", path)
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,75 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"scl/infer/server"
 )
 
-// serveCommand is a placeholder until the serve subcommand lands.
+// serveCommand maps `scl serve` flags onto infer/server.
 func serveCommand() *cli.Command {
+	flags := append(encoderFlags(),
+		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (use :8080 to listen on every interface)"},
+		&cli.StringFlag{Name: "name", Usage: "model name reported in responses (default: the model file's base name)"},
+		&cli.IntFlag{Name: "max-batch", Value: 32, Usage: "largest dynamic batch (images)"},
+		&cli.DurationFlag{Name: "max-wait", Value: 5 * time.Millisecond, Usage: "longest wait for a batch to fill after its first image"},
+		&cli.IntFlag{Name: "max-concurrent", Value: 256, Usage: "embedding requests served at once; more get 429"},
+		&cli.Int64Flag{Name: "max-body", Value: 32 << 20, Usage: "request body limit in bytes; larger bodies get 413"},
+		&cli.IntFlag{Name: "max-images", Value: 256, Usage: "images per request"},
+		&cli.BoolFlag{Name: "exact-size", Usage: "refuse images whose size differs from the model's instead of resizing them"},
+		&cli.StringFlag{Name: "api-key", EnvVars: []string{"SCL_API_KEY"}, Usage: "require Authorization: Bearer <key> on /v1/embeddings, /embed and /info"},
+		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "per-request timeout, including the wait for a batch"},
+		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "how long SIGTERM waits for in-flight requests"},
+	)
 	return &cli.Command{
-		Name:  "serve",
-		Usage: "(not implemented yet)",
-		Action: func(*cli.Context) error {
-			return errors.New("serve: not implemented yet")
+		Name:      "serve",
+		Usage:     "serve embeddings over HTTP (OpenAI-shaped /v1/embeddings, /embed, /healthz, /readyz, /info, /metrics)",
+		ArgsUsage: " ",
+		Flags:     flags,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("serve: unexpected arguments %v", c.Args().Slice())
+			}
+			enc, err := openEncoder(c, true)
+			if err != nil {
+				return err
+			}
+			defer enc.Session.Close()
+			name := c.String("name")
+			if name == "" {
+				name = strings.TrimSuffix(filepath.Base(c.String("model")), filepath.Ext(c.String("model")))
+			}
+			srv, err := server.New(server.Config{
+				Encoder: enc, Model: name, MaxBatch: c.Int("max-batch"), MaxWait: c.Duration("max-wait"),
+				MaxConcurrent: c.Int("max-concurrent"), MaxBodyBytes: c.Int64("max-body"), MaxImages: c.Int("max-images"),
+				ExactSize: c.Bool("exact-size"), APIKey: c.String("api-key"),
+				RequestTimeout: c.Duration("timeout"), ShutdownGrace: c.Duration("shutdown-grace"),
+			})
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", c.String("addr"))
+			if err != nil {
+				srv.Close()
+				return fmt.Errorf("serve: %w", err)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			info := srv.Info()
+			fmt.Fprintf(c.App.ErrWriter, "serve: %s (%d-d, %s, ONNX Runtime %s) on http://%s\n", name, info.Dims, info.Provider, info.ORTVersion, ln.Addr())
+			err = srv.Serve(ctx, ln)
+			fmt.Fprintln(c.App.ErrWriter, "serve: stopped")
+			return err
 		},
 	}
 }

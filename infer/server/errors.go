@@ -70,6 +70,8 @@ func writeError(w http.ResponseWriter, err error) int {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scl"`)
 	}
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"error": messageOf(err, status)})
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(map[string]string{"error": messageOf(err, status)})
 	return status
 }
