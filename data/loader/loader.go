@@ -117,7 +117,7 @@ func (l *Loader) Order(epoch int) []int {
 type Batch struct {
 	Views   [][]float32
 	Shapes  []augment.Shape
-	Indices []int   // data set index of each row
+	Indices []int   // data set index of each row (the substitute's with SkipCorrupt)
 	Labels  []int64 // label of each row (-1 when unlabeled)
 	N       int     // rows
 	Epoch   int
@@ -177,7 +177,7 @@ func (l *Loader) build(w augment.Worker, rng *augment.RNG, dst [][]float32, orde
 			b.Release()
 			return nil, fmt.Errorf("loader: epoch %d batch %d item %d: %w", epoch, k, idx, err)
 		}
-		b.Indices[r] = idx
+		b.Indices[r] = used
 		b.Labels[r] = int64(l.cfg.Dataset.Label(used))
 	}
 	return b, nil
