@@ -1,6 +1,7 @@
 package torch_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -66,3 +67,5 @@ func numel(shape []int64) int {
 	}
 	return n
 }
+
+func sprint(v any) string { return fmt.Sprint(v) }
