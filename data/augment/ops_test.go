@@ -352,3 +352,24 @@ func TestMultiCropDeterministic(t *testing.T) {
 		t.Errorf("shapes got %v, want 3x32x32 global and 3x13x13 local", s)
 	}
 }
+
+func TestPreview(t *testing.T) {
+	m, _ := NewMultiCrop(28, 2, 4, 3)
+	img := gradientImage(28)
+	out, err := Preview(img, m, PreviewConfig{Rows: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// zoom 5 (28·5 = 140 ≥ 128), cells of 140 + 4, 7 columns and 3 rows plus the outer gap
+	if b := out.Bounds(); b.Dx() != 7*144+4 || b.Dy() != 3*144+4 {
+		t.Errorf("size got %v, want %dx%d", b, 7*144+4, 3*144+4)
+	}
+	// The first column is the source image, de-normalised back to 8 bits (±1 level).
+	got := out.NRGBAAt(4+2*5, 4+3*5)
+	want := img.Pix[(3*28+2)*3:]
+	for c, g := range []uint8{got.R, got.G, got.B} {
+		if d := int(g) - int(want[c]); d < -1 || d > 1 {
+			t.Errorf("source pixel channel %d got %d, want %d ± 1", c, g, want[c])
+		}
+	}
+}
