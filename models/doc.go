@@ -11,7 +11,7 @@
 //
 // The same IR drives every consumer, so the architecture is written only here:
 //   - export turns it into an ONNX graph (BatchNorm in eval mode, optionally folded);
-//   - the libtorch module builder (BuildModule, build tag !notorch) interprets it for training;
+//   - package models/torchnet (libtorch, build tag !notorch) interprets it for training;
 //   - Evaluate runs it in pure Go (slow, float64 accumulation) as a reference in tests;
 //   - Init draws fresh weights in pure Go from a seeded generator.
 //

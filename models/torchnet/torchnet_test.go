@@ -262,3 +262,52 @@ func compare(t *testing.T, what string, got, want []float32, tol float64) {
 		t.Errorf("%s: max abs diff %.3g (values up to %.3g), want ≤ %.3g relative", what, diff, scale, tol)
 	}
 }
+
+// TestStochasticDepth checks torchvision's StochasticDepth(mode="row") semantics: in training each
+// sample's branch is either dropped (0) or scaled by 1/(1−p), about a fraction p dropped; in
+// evaluation it is the identity.
+func TestStochasticDepth(t *testing.T) {
+	const p, batch, dim = 0.25, 400, 3
+	net := &models.Network{Name: "sd", InputShape: []int{dim}, NumValues: 2, Output: 1, OutDim: dim,
+		Nodes: []models.Node{{Op: models.OpStochasticDepth, Name: "sd", Inputs: []models.Value{0}, Output: 1, P: p}}}
+	st := nn.NewStore(torch.CPU)
+	defer st.Close()
+	mod := Build(net, st.Root())
+	x := make([]float32, batch*dim)
+	for i := range x {
+		x[i] = float32(i%7 + 1)
+	}
+	s := torch.NewScope()
+	defer s.Close()
+	if err := torch.ManualSeed(1); err != nil {
+		t.Fatal(err)
+	}
+	yt, _ := mod.Forward(s, s.FromFloat32s(x, batch, dim)).Float32s()
+	st.SetTraining(false)
+	ye, _ := mod.Forward(s, s.FromFloat32s(x, batch, dim)).Float32s()
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "eval identity", ye, x, 0)
+	dropped := 0
+	for b := 0; b < batch; b++ {
+		row := yt[b*dim : (b+1)*dim]
+		zero := row[0] == 0
+		for j, v := range row {
+			want := x[b*dim+j] / (1 - p)
+			if zero {
+				want = 0
+			}
+			if math.Abs(float64(v-want)) > 1e-6*float64(want) {
+				t.Fatalf("row %d: got %v, want the whole row dropped or scaled by 1/(1−p)", b, row)
+			}
+		}
+		if zero {
+			dropped++
+		}
+	}
+	// Binomial(400, 0.25): mean 100, sd ≈ 8.7; ±5 sd.
+	if dropped < 57 || dropped > 143 {
+		t.Errorf("got %d of %d rows dropped, want about %d", dropped, batch, int(p*batch))
+	}
+}
