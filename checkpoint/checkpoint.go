@@ -98,6 +98,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("checkpoint: data.mean has %d and data.std %d values, want %d (model.in_channels)", len(d.Mean), len(d.Std), ch)
 	case d.ChannelOrder != "RGB" && d.ChannelOrder != "L" && d.ChannelOrder != "BGR":
 		return fmt.Errorf("checkpoint: data.channel_order %q, want RGB, BGR or L", d.ChannelOrder)
+	case (d.ChannelOrder == "L") != (ch == 1):
+		return fmt.Errorf("checkpoint: data.channel_order %q with model.in_channels %d, want \"L\" for 1 channel, RGB or BGR for 3", d.ChannelOrder, ch)
 	}
 	for i, s := range d.Std {
 		if !(s > 0) {

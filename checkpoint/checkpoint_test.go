@@ -97,6 +97,9 @@ func TestLoadErrors(t *testing.T) {
 		{"wrong width", func(t *testing.T, dir string) {
 			editConfig(t, dir, func(m map[string]any) { m["model"].(map[string]any)["width"] = 16 })
 		}, []string{"encoder.conv1.weight", "has shape [8 3 3 3], want [16 3 3 3]"}},
+		{"grey channel order with 3 channels", func(t *testing.T, dir string) {
+			editConfig(t, dir, func(m map[string]any) { m["data"].(map[string]any)["channel_order"] = "L" })
+		}, []string{`channel_order "L" with model.in_channels 3`}},
 		{"mean of wrong length", func(t *testing.T, dir string) {
 			editConfig(t, dir, func(m map[string]any) { m["data"].(map[string]any)["mean"] = []float64{0.5} })
 		}, []string{"data.mean has 1"}},
