@@ -43,7 +43,7 @@ func objective(t *testing.T, c gradCase, vals [][]float64, r []float64, withGrad
 		t.Fatalf("%s: %v", c.name, err)
 	}
 	if r == nil {
-		r = (*lcg)(ptr(uint64(len(c.name)) + 7)).uniform(int(y.Numel()), -1, 1)
+		r = (*lcg)(ptr(uint64(len(c.name))+7)).uniform(int(y.Numel()), -1, 1)
 	}
 	w := s.FromFloat64s(r, y.Shape()...)
 	l := s.Sum(s.Mul(y, w))
@@ -72,7 +72,7 @@ func objective(t *testing.T, c gradCase, vals [][]float64, r []float64, withGrad
 func ptr(v uint64) *uint64 { return &v }
 
 // runGradCheck compares autograd's gradient with central differences
-// (f(x+h) − f(x−h))/2h, h = 1e-6. In float64 the truncation error is O(h²)·f''' ≈ 1e-12 and the
+// (f(x+h) − f(x−h))/2h, h = 1e-6. In float64 the truncation error is O(h²)·f”' ≈ 1e-12 and the
 // rounding error ≈ 1e-16·|L|/h ≈ 1e-10·|L|, so agreement to 1e-6 relative is a strict test.
 func runGradCheck(t *testing.T, c gradCase) {
 	t.Helper()

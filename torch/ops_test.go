@@ -40,8 +40,12 @@ func TestKnownValues(t *testing.T) {
 		{"MeanDims", func(s *torch.Scope) *torch.Tensor {
 			return s.MeanDims(s.FromFloat64s([]float64{1, 2, 3, 4, 5, 6}, 2, 3), false, 0)
 		}, []float64{2.5, 3.5, 4.5}},
-		{"Var unbiased", func(s *torch.Scope) *torch.Tensor { return s.Var(s.FromFloat64s([]float64{1, 2, 3, 4}), true, false, 0) }, []float64{5.0 / 3}},
-		{"LogSumExp", func(s *torch.Scope) *torch.Tensor { return s.LogSumExp(s.FromFloat64s([]float64{1000, 1000}), false, 0) }, []float64{1000 + ln2}},
+		{"Var unbiased", func(s *torch.Scope) *torch.Tensor {
+			return s.Var(s.FromFloat64s([]float64{1, 2, 3, 4}), true, false, 0)
+		}, []float64{5.0 / 3}},
+		{"LogSumExp", func(s *torch.Scope) *torch.Tensor {
+			return s.LogSumExp(s.FromFloat64s([]float64{1000, 1000}), false, 0)
+		}, []float64{1000 + ln2}},
 		{"Norm", func(s *torch.Scope) *torch.Tensor { return s.Norm(s.FromFloat64s([]float64{3, 4}), 2, false) }, []float64{5}},
 		{"Normalize", func(s *torch.Scope) *torch.Tensor {
 			return s.Normalize(s.FromFloat64s([]float64{3, 4, 0, 0}, 2, 2), 2, 1, 1e-12)
@@ -115,7 +119,9 @@ func TestKnownValues(t *testing.T) {
 		{"Index", func(s *torch.Scope) *torch.Tensor {
 			return s.Index(s.FromFloat64s([]float64{1, 2, 3, 4, 5, 6}, 2, 3), nil, s.FromInt64s([]int64{2, 0}))
 		}, []float64{3, 1, 6, 4}},
-		{"Lerp", func(s *torch.Scope) *torch.Tensor { return s.Lerp(s.FromFloat64s([]float64{0, 10}), s.FromFloat64s([]float64{10, 0}), 0.25) }, []float64{2.5, 7.5}},
+		{"Lerp", func(s *torch.Scope) *torch.Tensor {
+			return s.Lerp(s.FromFloat64s([]float64{0, 10}), s.FromFloat64s([]float64{10, 0}), 0.25)
+		}, []float64{2.5, 7.5}},
 		{"To float64 from int", func(s *torch.Scope) *torch.Tensor { return s.To(s.FromInt64s([]int64{3, -2}), torch.Float64) }, []float64{3, -2}},
 		{"Eq", func(s *torch.Scope) *torch.Tensor {
 			return s.To(s.Eq(s.FromFloat64s([]float64{1, 2}), s.FromFloat64s([]float64{1, 3})), torch.Float64)
@@ -123,7 +129,9 @@ func TestKnownValues(t *testing.T) {
 		{"IsFinite", func(s *torch.Scope) *torch.Tensor {
 			return s.To(s.IsFinite(s.FromFloat64s([]float64{1, math.Inf(1), math.NaN()})), torch.Float64)
 		}, []float64{1, 0, 0}},
-		{"OneHot", func(s *torch.Scope) *torch.Tensor { return s.To(s.OneHot(s.FromInt64s([]int64{2, 0}), 3), torch.Float64) }, []float64{0, 0, 1, 1, 0, 0}},
+		{"OneHot", func(s *torch.Scope) *torch.Tensor {
+			return s.To(s.OneHot(s.FromInt64s([]int64{2, 0}), 3), torch.Float64)
+		}, []float64{0, 0, 1, 1, 0, 0}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -216,7 +216,9 @@ func TestLARSExcludesOneDimByDefault(t *testing.T) {
 func TestStateResumeIsBitExact(t *testing.T) {
 	checkLive(t)
 	makers := map[string]func(ps []*nn.Var) optim.Optimizer{
-		"adam": func(ps []*nn.Var) optim.Optimizer { return optim.NewAdam(ps, optim.AdamConfig{LR: 0.1, WeightDecay: 0.1}) },
+		"adam": func(ps []*nn.Var) optim.Optimizer {
+			return optim.NewAdam(ps, optim.AdamConfig{LR: 0.1, WeightDecay: 0.1})
+		},
 		"sgd":  func(ps []*nn.Var) optim.Optimizer { return optim.NewSGD(ps, optim.SGDConfig{LR: 0.1, Momentum: 0.9}) },
 		"lars": func(ps []*nn.Var) optim.Optimizer { return optim.NewLARS(ps, optim.LARSConfig{LR: 0.1}) },
 	}
