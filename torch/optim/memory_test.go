@@ -1,3 +1,5 @@
+//go:build !notorch
+
 package optim_test
 
 import (
