@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"scl/models"
 	"scl/train/multicrop"
 	"scl/train/schedule"
 )
@@ -70,7 +71,8 @@ const (
 // Config is everything a training run needs besides its data. Build one with [DefaultConfig]
 // and change fields; zero values are not defaults (γ = 0 and α = 0 are meaningful).
 type Config struct {
-	// Encoder is the backbone: "resnet18", "resnet50" or "efficientnet".
+	// Encoder is the backbone: "resnet18", "resnet50", "efficientnet" (EfficientNetV2-S, the
+	// reference's), "efficientnet_v2_s" or "efficientnet_b0".
 	Encoder string
 	// Stem is "cifar" (3×3/1 conv, no max-pool), "imagenet" (7×7/2 + max-pool) or "auto"
 	// (CIFAR stem for CIFAR-sized images, at most 32 pixels a side:
@@ -78,9 +80,9 @@ type Config struct {
 	Stem string
 	// InChannels is the number of input channels of the encoder (3: grey images are replicated).
 	InChannels int
-	// Width multiplies the encoder's channel counts (1 is the torchvision network; smaller
-	// values make CPU tests fast).
-	Width float64
+	// Width is a ResNet's base width, the channels of its stem and first stage (64 is the
+	// torchvision network; smaller values make CPU tests fast). Ignored by EfficientNets.
+	Width int
 	// ProjHidden and ProjOut are the projector's hidden and output sizes (512, 64).
 	ProjHidden, ProjOut int
 	// ImageSize is the global view size s in pixels; the local views are int(s·3/7).
@@ -158,7 +160,7 @@ func DefaultConfig() Config {
 		Encoder:              "resnet18",
 		Stem:                 "auto",
 		InChannels:           3,
-		Width:                1,
+		Width:                64,
 		ProjHidden:           512,
 		ProjOut:              64,
 		ImageSize:            96,
@@ -215,10 +217,8 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("train: "+format, args...)) }
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-	switch c.Encoder {
-	case "resnet18", "resnet50", "efficientnet":
-	default:
-		bad("encoder %q: want resnet18, resnet50 or efficientnet", c.Encoder)
+	if _, err := ParseEncoder(c.Encoder); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.Stem {
 	case "auto", "cifar", "imagenet":
@@ -228,8 +228,8 @@ func (c Config) Validate() error {
 	if c.InChannels < 1 {
 		bad("input channels %d: want ≥ 1", c.InChannels)
 	}
-	if !(c.Width > 0) || !finite(c.Width) {
-		bad("width %v: want > 0", c.Width)
+	if c.Width < 1 {
+		bad("width %d: want ≥ 1 (64 is the torchvision ResNet)", c.Width)
 	}
 	if c.ProjHidden < 1 || c.ProjOut < 1 {
 		bad("projector dims %d→%d: want both ≥ 1", c.ProjHidden, c.ProjOut)
@@ -337,4 +337,36 @@ func ParseDevice(s string) (kind string, index int, err error) {
 		}
 	}
 	return "", -1, fmt.Errorf("train: device %q: want auto, cpu, cuda or cuda:N", s)
+}
+
+// ParseEncoder maps an encoder name to its architecture: "resnet18", "resnet50", and
+// "efficientnet" (the reference's name for torchvision's efficientnet_v2_s), "efficientnet_v2_s",
+// "efficientnet_b0".
+func ParseEncoder(name string) (models.Arch, error) {
+	switch strings.ToLower(name) {
+	case "resnet18":
+		return models.ResNet18, nil
+	case "resnet50":
+		return models.ResNet50, nil
+	case "efficientnet", "efficientnet_v2_s", "efficientnetv2s":
+		return models.EfficientNetV2S, nil
+	case "efficientnet_b0", "efficientnetb0":
+		return models.EfficientNetB0, nil
+	}
+	return "", fmt.Errorf("train: encoder %q: want resnet18, resnet50, efficientnet (v2-s) or efficientnet_b0", name)
+}
+
+// ModelConfig returns the architecture of the networks the configuration trains.
+func (c Config) ModelConfig() (models.Config, error) {
+	arch, err := ParseEncoder(c.Encoder)
+	if err != nil {
+		return models.Config{}, err
+	}
+	stem := models.StemImageNet
+	if c.CIFARStem() {
+		stem = models.StemCIFAR
+	}
+	m := models.Config{Arch: arch, Stem: stem, InChannels: c.InChannels, Width: c.Width,
+		ProjectorHidden: c.ProjHidden, ProjectorOut: c.ProjOut}.WithDefaults()
+	return m, m.Validate()
 }

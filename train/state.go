@@ -1,0 +1,193 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"scl/checkpoint"
+	"scl/data/augment"
+	"scl/models/torchnet"
+	"scl/torch"
+	"scl/torch/amp"
+)
+
+// Names of the loss's scalars inside online.safetensors (outside the encoder./projector.
+// prefixes, so export and the architecture checks ignore them).
+const (
+	tauName  = "loss.tau"
+	biasName = "loss.bias"
+)
+
+// State is the trainer's own part of a checkpoint's config.json ("train"): with the tensors it
+// restores a run exactly.
+type State struct {
+	// Config is the configuration the run was started (or last resumed) with.
+	Config Config `json:"config"`
+	// Step is the number of optimizer steps completed; Epoch and Batch locate the next batch.
+	Step  int `json:"step"`
+	Epoch int `json:"epoch"`
+	Batch int `json:"batch"`
+	// StepsPerEpoch is the number of batches per epoch the position refers to.
+	StepsPerEpoch int `json:"steps_per_epoch"`
+	// Beta is the EMA coefficient the next update uses; Gamma the γ of the last step.
+	Beta  float64 `json:"beta"`
+	Gamma float64 `json:"gamma"`
+	// Scale and Bias are exp(τ) and b (informative: the exact values are the tensors
+	// loss.tau and loss.bias of online.safetensors).
+	Scale float64 `json:"scale"`
+	Bias  float64 `json:"bias"`
+	// Scaler is the fp16 loss scaler's state.
+	Scaler amp.State `json:"scaler"`
+	// RNG says how random streams continue: libtorch's generator is reseeded from (seed, step)
+	// at every step and the data order and views are functions of (seed, epoch, index), so the
+	// position above is the whole RNG state.
+	RNG string `json:"rng"`
+	// Optimizer names the optimizer whose state optimizer.safetensors holds.
+	Optimizer string `json:"optimizer"`
+	// Dataset names the pretraining data (informative).
+	Dataset string `json:"dataset,omitempty"`
+}
+
+const rngNote = "libtorch generator reseeded per step from (seed, step); data order and views from (seed, epoch, index)"
+
+// Checkpoint returns the trainer's state as a checkpoint: online network with τ and b, target
+// network, optimizer state and the State in config.json. dataset is recorded in the
+// preprocessing metadata.
+func (t *Trainer) Checkpoint(dataset string) (*checkpoint.Checkpoint, error) {
+	mcfg, err := t.cfg.ModelConfig()
+	if err != nil {
+		return nil, err
+	}
+	online, err := torchnet.State(t.online.Store)
+	if err != nil {
+		return nil, err
+	}
+	for name, x := range map[string]*torch.Tensor{tauName: t.tau, biasName: t.bias} {
+		st, err := toSafe(x)
+		if err != nil {
+			return nil, err
+		}
+		online[name] = st
+	}
+	target, err := torchnet.State(t.target.Store)
+	if err != nil {
+		return nil, err
+	}
+	optState, err := t.opt.State()
+	if err != nil {
+		return nil, fmt.Errorf("train: optimizer state: %w", err)
+	}
+	opt, err := tensorsToSafe(optState)
+	if err != nil {
+		return nil, err
+	}
+	scale, bias, err := t.scalars()
+	if err != nil {
+		return nil, err
+	}
+	st := State{Config: t.cfg, Step: t.step, Epoch: t.epoch, Batch: t.batch, StepsPerEpoch: t.stepsPerEpoch,
+		Beta: t.beta, Gamma: t.cfg.Gamma.At(max(t.step-1, 0)), Scale: scale, Bias: bias, Scaler: t.scaler.State(),
+		RNG: rngNote, Optimizer: t.cfg.Optimizer, Dataset: dataset}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("train: encode state: %w", err)
+	}
+	mean, std := augment.DefaultNorm(t.cfg.InChannels)
+	pre := checkpoint.Preprocessing{ImageSize: t.cfg.ImageSize, ChannelOrder: "RGB", Dataset: dataset}
+	if t.cfg.InChannels == 1 {
+		pre.ChannelOrder = "L"
+	}
+	for c := 0; c < t.cfg.InChannels; c++ {
+		pre.Mean = append(pre.Mean, float64(mean[c]))
+		pre.Std = append(pre.Std, float64(std[c]))
+	}
+	return &checkpoint.Checkpoint{
+		Config: checkpoint.Config{Format: checkpoint.Format, Version: checkpoint.Version, Model: mcfg,
+			Data: pre, Step: int64(t.step), Train: raw},
+		Online: online, Target: target, Optimizer: opt,
+	}, nil
+}
+
+// ReadState returns the trainer state stored in a checkpoint's config.json.
+func ReadState(cfg *checkpoint.Config) (State, error) {
+	var st State
+	if len(cfg.Train) == 0 {
+		return st, fmt.Errorf("train: checkpoint has no training state (config.json \"train\"): it cannot be resumed, only exported")
+	}
+	if err := json.Unmarshal(cfg.Train, &st); err != nil {
+		return st, fmt.Errorf("train: checkpoint training state: %w", err)
+	}
+	return st, nil
+}
+
+// Restore loads a checkpoint directory written by Save into the trainer: both networks, τ and
+// b, the optimizer moments, the loss scaler, the step, the epoch position and β. The trainer's
+// configuration must agree with the checkpoint's on everything that shapes the state (the
+// architecture, checked by the loaders; batch size, views and image size, checked here).
+func (t *Trainer) Restore(dir string) error {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	st, err := ReadState(&ck.Config)
+	if err != nil {
+		return fmt.Errorf("train: resume %s: %w", dir, err)
+	}
+	old := st.Config
+	var diffs []string
+	if old.BatchSize != t.cfg.BatchSize {
+		diffs = append(diffs, fmt.Sprintf("batch size %d (now %d)", old.BatchSize, t.cfg.BatchSize))
+	}
+	if old.GlobalViews != t.cfg.GlobalViews || old.LocalViews != t.cfg.LocalViews {
+		diffs = append(diffs, fmt.Sprintf("views %d+%d (now %d+%d)", old.GlobalViews, old.LocalViews, t.cfg.GlobalViews, t.cfg.LocalViews))
+	}
+	if old.ImageSize != t.cfg.ImageSize {
+		diffs = append(diffs, fmt.Sprintf("image size %d (now %d)", old.ImageSize, t.cfg.ImageSize))
+	}
+	if st.Optimizer != t.cfg.Optimizer {
+		diffs = append(diffs, fmt.Sprintf("optimizer %s (now %s)", st.Optimizer, t.cfg.Optimizer))
+	}
+	if st.StepsPerEpoch != t.stepsPerEpoch {
+		diffs = append(diffs, fmt.Sprintf("%d batches per epoch (now %d: a different data set or limit)", st.StepsPerEpoch, t.stepsPerEpoch))
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("train: resume %s: the checkpoint was trained with %s: want the same settings", dir, strings.Join(diffs, ", "))
+	}
+	if err := torchnet.LoadState(t.online.Store, ck.Online); err != nil {
+		return fmt.Errorf("train: resume %s: online network: %w", dir, err)
+	}
+	if err := torchnet.LoadState(t.target.Store, ck.Target); err != nil {
+		return fmt.Errorf("train: resume %s: target network: %w", dir, err)
+	}
+	if err := loadStore(t.lossStore, "loss.", ck.Online); err != nil {
+		return fmt.Errorf("train: resume %s: %w", dir, err)
+	}
+	if ck.Optimizer == nil {
+		return fmt.Errorf("train: resume %s: no optimizer.safetensors", dir)
+	}
+	s := torch.NewScope()
+	defer s.Close()
+	optState, err := safeToTensors(s, ck.Optimizer)
+	if err != nil {
+		return fmt.Errorf("train: resume %s: %w", dir, err)
+	}
+	if err := t.opt.LoadState(optState); err != nil {
+		return fmt.Errorf("train: resume %s: optimizer state: %w", dir, err)
+	}
+	if err := t.scaler.LoadState(st.Scaler); err != nil {
+		return fmt.Errorf("train: resume %s: %w", dir, err)
+	}
+	t.step, t.epoch, t.batch, t.beta = st.Step, st.Epoch, st.Batch, st.Beta
+	return nil
+}
+
+// Save writes the trainer's checkpoint for the current step under outDir (atomically, see
+// CheckpointDir) and keeps the newest keep checkpoints. It returns the directory.
+func (t *Trainer) Save(outDir, dataset string, keep int) (string, error) {
+	ck, err := t.Checkpoint(dataset)
+	if err != nil {
+		return "", err
+	}
+	return saveCheckpointDir(outDir, t.step, ck, keep)
+}

@@ -1,0 +1,423 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"scl/data/augment"
+	"scl/models/torchnet"
+	"scl/torch"
+	"scl/torch/amp"
+	"scl/torch/nn"
+	"scl/torch/optim"
+	"scl/train/loss"
+	"scl/train/multicrop"
+	"scl/train/schedule"
+)
+
+// Trainer holds the networks, the optimizer and the schedules' position of one run. Build it
+// with NewTrainer (fresh) and optionally Restore a checkpoint; Step takes one optimizer step.
+// Not safe for concurrent use. The caller must Close it.
+type Trainer struct {
+	cfg    Config
+	dev    torch.Device
+	online *torchnet.Model
+	target *torchnet.Model
+	// lossStore holds the loss's learnable scalars "tau" and "bias".
+	lossStore *nn.Store
+	tau, bias *torch.Tensor
+	params    []*nn.Var // online parameters, then τ and b
+	varPairs  [][2]*nn.Var
+	opt       optim.Optimizer
+	lr        optim.Schedule
+	scaler    *amp.Scaler
+	pairs     []multicrop.Pair
+	slices    []multicrop.Slice
+	ema       schedule.EMA
+
+	// Position: optimizer steps completed, and where the next batch comes from.
+	step, epoch, batch int
+	stepsPerEpoch      int
+	beta               float64
+}
+
+// ErrNonFinite is returned (wrapped) by Step when the loss is NaN or infinite in fp32 or bf16.
+// The parameters are left as they were before the step.
+var ErrNonFinite = errors.New("train: loss is not finite")
+
+// StepResult describes one optimizer step.
+type StepResult struct {
+	// Step is the number of optimizer steps completed after this one.
+	Step int
+	// Loss and KL are the step loss (mean over pairs, summed over mini-batch slices divided by
+	// their number) and its KL part.
+	Loss, KL float64
+	// Gamma and LR are the values the step used; Beta is β after the step's EMA update.
+	Gamma, LR, Beta float64
+	// Scale is exp(τ) and Bias is b after the step.
+	Scale, Bias float64
+	// LossScale is the fp16 loss scale after the step (1 otherwise); Skipped reports a step the
+	// scaler skipped because of inf/NaN gradients.
+	LossScale float64
+	Skipped   bool
+	// EMA is what happened to the target network.
+	EMA schedule.EMAAction
+}
+
+// NewTrainer builds freshly initialised online and target networks (torchvision's rules,
+// libtorch's generator seeded with cfg.Seed), τ₀ and b₀, and the optimizer, for a data set
+// giving stepsPerEpoch batches per epoch.
+func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if stepsPerEpoch < 1 {
+		return nil, fmt.Errorf("train: %d batches per epoch: want ≥ 1 (the data set must hold at least one batch of %d images)", stepsPerEpoch, cfg.BatchSize)
+	}
+	dev, err := resolveDevice(cfg.Device)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Precision == FP16 && dev.Type != torch.CUDADevice {
+		return nil, fmt.Errorf("train: precision fp16 needs a CUDA device (device %s): use fp32 or bf16", dev)
+	}
+	if cfg.Threads > 0 {
+		torch.SetNumThreads(cfg.Threads)
+	}
+	mcfg, err := cfg.ModelConfig()
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{cfg: cfg, dev: dev, stepsPerEpoch: stepsPerEpoch, beta: cfg.Beta}
+	ok := false
+	defer func() {
+		if !ok {
+			t.Close()
+		}
+	}()
+	if err := torch.ManualSeed(uint64(cfg.Seed)); err != nil {
+		return nil, err
+	}
+	if t.online, err = torchnet.New(mcfg, dev); err != nil {
+		return nil, fmt.Errorf("train: online network: %w", err)
+	}
+	if t.target, err = torchnet.New(mcfg, dev); err != nil {
+		return nil, fmt.Errorf("train: target network: %w", err)
+	}
+	if err := t.target.Store.CopyFrom(t.online.Store); err != nil {
+		return nil, fmt.Errorf("train: target network: %w", err)
+	}
+	for _, v := range t.target.Store.Params() {
+		if err := v.T.SetRequiresGrad(false); err != nil {
+			return nil, err
+		}
+	}
+	if t.varPairs, err = pairVars(t.online.Store, t.target.Store); err != nil {
+		return nil, err
+	}
+	t.lossStore = nn.NewStore(dev)
+	t.tau = t.lossStore.Root().Param("tau", nn.Const(cfg.InitTau))
+	t.bias = t.lossStore.Root().Param("bias", nn.Const(cfg.InitBias))
+	if err := t.lossStore.Err(); err != nil {
+		return nil, fmt.Errorf("train: loss parameters: %w", err)
+	}
+	t.params = append(t.online.Store.Params(), t.lossStore.Params()...)
+	if t.opt, t.lr, err = newOptimizer(cfg, t.params, stepsPerEpoch); err != nil {
+		return nil, err
+	}
+	t.scaler = amp.NewScaler(amp.Config{Disabled: cfg.Precision != FP16})
+	if t.pairs, err = multicrop.Pairs(cfg.GlobalViews, cfg.LocalViews); err != nil {
+		return nil, err
+	}
+	if t.slices, err = multicrop.Slices(cfg.BatchSize, cfg.MiniBatchSize); err != nil {
+		return nil, err
+	}
+	t.ema = schedule.EMA{Base: cfg.Beta, UpdateAfter: cfg.UpdateBetaAfter, Every: cfg.UpdateBetaEvery,
+		Total: schedule.TotalSteps(stepsPerEpoch, cfg.Epochs, cfg.UpdateBetaAfter)}
+	if err := t.ema.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	ok = true
+	return t, nil
+}
+
+// newOptimizer builds the optimizer over params and its learning-rate schedule.
+func newOptimizer(cfg Config, params []*nn.Var, stepsPerEpoch int) (optim.Optimizer, optim.Schedule, error) {
+	var opt optim.Optimizer
+	switch cfg.Optimizer {
+	case OptimizerAdam:
+		opt = optim.NewAdam(params, optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
+	case OptimizerAdamW:
+		opt = optim.NewAdamW(params, optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
+	case OptimizerLARS:
+		opt = optim.NewLARS(params, optim.LARSConfig{LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay, TrustCoefficient: cfg.TrustCoefficient})
+	default:
+		return nil, nil, fmt.Errorf("train: optimizer %q: want adam, adamw or lars", cfg.Optimizer)
+	}
+	total := int64(stepsPerEpoch) * int64(cfg.Epochs)
+	if cfg.MaxSteps > 0 && int64(cfg.MaxSteps) < total {
+		total = int64(cfg.MaxSteps)
+	}
+	warm := int64(cfg.WarmupSteps)
+	if warm > total {
+		warm = total
+	}
+	var sched optim.Schedule
+	switch cfg.LRSchedule {
+	case LRCosine:
+		wc := optim.WarmupCosine{Base: cfg.LR, Warmup: warm, Total: total}
+		if err := wc.Validate(); err != nil {
+			opt.Close()
+			return nil, nil, fmt.Errorf("train: %w", err)
+		}
+		sched = wc
+	default:
+		sched = warmupConstant{base: cfg.LR, warmup: warm}
+	}
+	return opt, sched, nil
+}
+
+// warmupConstant rises linearly to base over warmup steps (base·(step+1)/warmup), then stays.
+type warmupConstant struct {
+	base   float64
+	warmup int64
+}
+
+func (w warmupConstant) LR(step int64) float64 {
+	if step < w.warmup {
+		return w.base * float64(step+1) / float64(w.warmup)
+	}
+	return w.base
+}
+
+// resolveDevice turns the configuration's device into a torch device.
+func resolveDevice(s string) (torch.Device, error) {
+	kind, idx, err := ParseDevice(s)
+	if err != nil {
+		return torch.CPU, err
+	}
+	switch kind {
+	case "cpu":
+		return torch.CPU, nil
+	case "auto":
+		if torch.CUDAAvailable() {
+			return torch.CUDA(0), nil
+		}
+		return torch.CPU, nil
+	}
+	n := torch.CUDADeviceCount()
+	if idx < 0 {
+		idx = 0
+	}
+	if idx >= n {
+		return torch.CPU, fmt.Errorf("train: device %s: this libtorch sees %d CUDA devices", s, n)
+	}
+	return torch.CUDA(idx), nil
+}
+
+// Close frees the networks and the optimizer state. Idempotent.
+func (t *Trainer) Close() error {
+	if t == nil {
+		return nil
+	}
+	if t.opt != nil {
+		t.opt.Close()
+		t.opt = nil
+	}
+	for _, m := range []*torchnet.Model{t.online, t.target} {
+		m.Close()
+	}
+	t.online, t.target = nil, nil
+	t.lossStore.Close()
+	t.lossStore = nil
+	return nil
+}
+
+// Device returns the device the trainer runs on.
+func (t *Trainer) Device() torch.Device { return t.dev }
+
+// Steps returns the number of optimizer steps completed.
+func (t *Trainer) Steps() int { return t.step }
+
+// Position returns the epoch and the batch index within it of the next batch.
+func (t *Trainer) Position() (epoch, batch int) { return t.epoch, t.batch }
+
+// Beta returns the EMA coefficient the next update uses.
+func (t *Trainer) Beta() float64 { return t.beta }
+
+// Online and Target return the networks (owned by the trainer).
+func (t *Trainer) Online() *torchnet.Model { return t.online }
+
+// Target returns the EMA target network (owned by the trainer).
+func (t *Trainer) Target() *torchnet.Model { return t.target }
+
+// Batch is one batch of multi-crop views: per view a contiguous float32 NCHW buffer of N rows.
+type Batch struct {
+	Views  [][]float32
+	Shapes []augment.Shape
+	N      int
+}
+
+// stepSeed derives the libtorch generator's seed for a step, so random ops inside the networks
+// (stochastic depth) depend only on (seed, step) and a resumed run draws what an uninterrupted
+// one would.
+func stepSeed(seed int64, step int) uint64 {
+	x := uint64(seed)*0x9E3779B97F4A7C15 + uint64(step)*0xBF58476D1CE4E5B9 + 1
+	x ^= x >> 31
+	x *= 0x94D049BB133111EB
+	x ^= x >> 29
+	return x
+}
+
+// Step takes one optimizer step on a batch: per mini-batch slice the online network on every
+// view and the target network (no gradient) on the global views, both in BatchNorm training
+// mode, the mean of the pair losses divided by the number of slices back-propagated; then the
+// optimizer (through the loss scaler), the EMA target update and the step counter. The batch
+// position advances by one.
+func (t *Trainer) Step(b Batch) (StepResult, error) {
+	cfg := t.cfg
+	nViews := cfg.GlobalViews + cfg.LocalViews
+	if len(b.Views) != nViews || len(b.Shapes) != nViews {
+		return StepResult{}, fmt.Errorf("train: batch has %d views: want %d global + %d local", len(b.Views), cfg.GlobalViews, cfg.LocalViews)
+	}
+	if b.N != cfg.BatchSize {
+		return StepResult{}, fmt.Errorf("train: batch has %d rows: want the batch size %d", b.N, cfg.BatchSize)
+	}
+	for v, sh := range b.Shapes {
+		if len(b.Views[v]) != b.N*sh.Len() {
+			return StepResult{}, fmt.Errorf("train: view %d holds %d values: want %d×%d×%d×%d", v, len(b.Views[v]), b.N, sh.C, sh.H, sh.W)
+		}
+	}
+	if err := torch.ManualSeed(stepSeed(cfg.Seed, t.step)); err != nil {
+		return StepResult{}, err
+	}
+	res := StepResult{Step: t.step + 1, Gamma: cfg.Gamma.At(t.step), LR: t.lr.LR(int64(t.step))}
+	lcfg := loss.Config{Alpha: cfg.Alpha, Gamma: res.Gamma, MaxScale: cfg.MaxScale,
+		Filter: cfg.PenaltyFiltering && t.step > cfg.FilteringWarmupSteps, FilterThreshold: cfg.FilteringThreshold}
+	t.opt.SetLR(res.LR)
+	for _, v := range t.params {
+		if err := v.T.ZeroGrad(); err != nil {
+			return res, err
+		}
+	}
+	t.online.Store.SetTraining(true)
+	t.target.Store.SetTraining(true)
+	m := float64(len(t.slices))
+	for _, sl := range t.slices {
+		l, kl, err := t.sliceLoss(b, sl, lcfg, m)
+		if err != nil {
+			return res, err
+		}
+		res.Loss += l
+		res.KL += kl
+	}
+	finite := !math.IsNaN(res.Loss) && !math.IsInf(res.Loss, 0)
+	if !finite && cfg.Precision != FP16 {
+		for _, v := range t.params {
+			v.T.ZeroGrad()
+		}
+		return res, fmt.Errorf("%w: loss %v at step %d (epoch %d, batch %d)", ErrNonFinite, res.Loss, t.step+1, t.epoch, t.batch)
+	}
+	stepped, err := t.scaler.Step(t.opt, t.params)
+	if err != nil {
+		return res, fmt.Errorf("train: optimizer step %d: %w", t.step+1, err)
+	}
+	res.Skipped = !stepped
+	res.LossScale = t.scaler.Value()
+	res.EMA = t.ema.Action(t.step)
+	switch res.EMA {
+	case schedule.EMACopy:
+		err = hardCopy(t.varPairs)
+	case schedule.EMAUpdate:
+		err = emaUpdate(t.varPairs, t.beta)
+		t.beta = t.ema.Next(t.step)
+	}
+	if err != nil {
+		return res, err
+	}
+	t.step++
+	t.batch++
+	if t.batch >= t.stepsPerEpoch {
+		t.epoch++
+		t.batch = 0
+	}
+	res.Beta = t.beta
+	res.Scale, res.Bias, err = t.scalars()
+	return res, err
+}
+
+// scalars returns exp(τ) and b.
+func (t *Trainer) scalars() (scale, bias float64, err error) {
+	tau, err := t.tau.Item()
+	if err != nil {
+		return 0, 0, err
+	}
+	bias, err = t.bias.Item()
+	return math.Exp(tau), bias, err
+}
+
+// sliceLoss runs the forward and backward passes of one mini-batch slice and returns its
+// contribution to the step loss and KL (already divided by the number of slices m).
+func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m float64) (float64, float64, error) {
+	s := torch.NewScope()
+	defer s.Close()
+	fwd := s
+	switch t.cfg.Precision {
+	case FP16:
+		fwd = s.Autocast(t.dev.Type, torch.Float16)
+	case BF16:
+		fwd = s.Autocast(t.dev.Type, torch.BFloat16)
+	}
+	n := int64(sl.Len())
+	inputs := make([]*torch.Tensor, len(b.Views))
+	for v, sh := range b.Shapes {
+		per := sh.Len()
+		x := s.FromFloat32s(b.Views[v][sl.Start*per:sl.End*per], n, int64(sh.C), int64(sh.H), int64(sh.W))
+		if t.dev.Type != torch.CPUDevice {
+			x = s.ToDevice(x, t.dev, false)
+		}
+		inputs[v] = x
+	}
+	online := make([]*torch.Tensor, len(inputs))
+	target := make([]*torch.Tensor, t.cfg.GlobalViews)
+	// The reference's order: online and target on each global view, then online on the locals.
+	for v := range inputs {
+		_, online[v] = t.online.Forward(fwd, inputs[v])
+		if v < t.cfg.GlobalViews {
+			_, target[v] = t.target.Forward(fwd.NoGrad(), inputs[v])
+		}
+	}
+	var total, klTotal *torch.Tensor
+	for _, p := range t.pairs {
+		l, kl := loss.Pair(s, online[p.Online], target[p.Target], t.tau, t.bias, lcfg)
+		if total == nil {
+			total, klTotal = l, kl
+		} else {
+			total, klTotal = s.Add(total, l), s.Add(klTotal, kl)
+		}
+	}
+	scale := 1 / (float64(len(t.pairs)) * m)
+	total = s.MulScalar(total, scale)
+	klTotal = s.MulScalar(klTotal, scale)
+	if err := s.Err(); err != nil {
+		return 0, 0, fmt.Errorf("train: forward at step %d: %w", t.step+1, err)
+	}
+	lv, err := total.Item()
+	if err != nil {
+		return 0, 0, err
+	}
+	kv, err := klTotal.Item()
+	if err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(lv) || math.IsInf(lv, 0) {
+		if t.cfg.Precision != FP16 {
+			return lv, kv, nil // Step reports it before touching the parameters
+		}
+	}
+	if err := s.Backward(t.scaler.Scale(s, total)); err != nil {
+		return 0, 0, fmt.Errorf("train: backward at step %d: %w", t.step+1, err)
+	}
+	return lv, kv, nil
+}

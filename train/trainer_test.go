@@ -1,0 +1,255 @@
+package train
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"scl/data/augment"
+	"scl/torch"
+)
+
+// tinyConfig is a ResNet-18 of base width 4 on 16-pixel images: a few milliseconds per step.
+func tinyConfig(t *testing.T) Config {
+	t.Helper()
+	c := DefaultConfig()
+	c.Width = 4
+	c.ProjHidden, c.ProjOut = 32, 16
+	c.ImageSize = 16
+	c.GlobalViews, c.LocalViews = 2, 2
+	c.BatchSize = 8
+	c.Epochs = 2
+	c.Device = "cpu"
+	// One intra-op thread: tiny ops only lose to threading overhead on a shared 2-core machine.
+	c.Threads = 1
+	c.OutDir = t.TempDir()
+	c.CheckpointEvery = 0
+	c.Beta = 0.9
+	return c
+}
+
+// syntheticBatch draws a deterministic batch of views for step k.
+func syntheticBatch(c Config, k int) Batch {
+	rng := rand.New(rand.NewPCG(uint64(c.Seed), uint64(k)))
+	b := Batch{N: c.BatchSize}
+	for v := 0; v < c.GlobalViews+c.LocalViews; v++ {
+		s := c.ImageSize
+		if v >= c.GlobalViews {
+			s = c.LocalSize()
+		}
+		sh := augment.Shape{C: c.InChannels, H: s, W: s}
+		buf := make([]float32, c.BatchSize*sh.Len())
+		for i := range buf {
+			buf[i] = float32(rng.NormFloat64())
+		}
+		b.Views = append(b.Views, buf)
+		b.Shapes = append(b.Shapes, sh)
+	}
+	return b
+}
+
+// newTrainer builds a trainer and locks the test's goroutine to its OS thread: libtorch's
+// OpenMP thread count is per OS thread, so bit-exact comparisons need one thread throughout.
+func newTrainer(t *testing.T, c Config, stepsPerEpoch int) *Trainer {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+	tr, err := NewTrainer(c, stepsPerEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// paramsOf returns every online and target value, τ and b as float64s.
+func paramsOf(t *testing.T, tr *Trainer) map[string][]float64 {
+	t.Helper()
+	out := map[string][]float64{}
+	s := torch.NewScope()
+	defer s.Close()
+	for _, v := range tr.online.Store.Vars() {
+		x, err := s.To(v.T, torch.Float64).Float64s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["online."+v.Name] = x
+	}
+	for _, v := range tr.target.Store.Vars() {
+		x, err := s.To(v.T, torch.Float64).Float64s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["target."+v.Name] = x
+	}
+	for name, x := range map[string]*torch.Tensor{"tau": tr.tau, "bias": tr.bias} {
+		v, err := x.Item()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = []float64{v}
+	}
+	return out
+}
+
+func TestStepRunsAndTargetFollowsSchedule(t *testing.T) {
+	c := tinyConfig(t)
+	tr := newTrainer(t, c, 5)
+	before := paramsOf(t, tr)
+	for k := 0; k < 4; k++ {
+		r, err := tr.Step(syntheticBatch(c, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Step != k+1 || math.IsNaN(r.Loss) || r.Loss <= 0 || r.KL < 0 {
+			t.Fatalf("step %d: %+v", k, r)
+		}
+		if want := tr.ema.Action(k); r.EMA != want {
+			t.Errorf("step %d EMA %v, want %v", k, r.EMA, want)
+		}
+		after := paramsOf(t, tr)
+		w := "online.encoder.conv1.weight"
+		tw := "target.encoder.conv1.weight"
+		switch r.EMA.String() {
+		case "copy":
+			if d := maxDiff(after[w], after[tw]); d != 0 {
+				t.Errorf("step %d: hard copy left target %g away from online", k, d)
+			}
+		case "update":
+			// θₜ ← β·θₜ + (1−β)·θₒ with the β in use before the step.
+			beta := tr.ema.BetaBefore(k)
+			want := make([]float64, len(after[tw]))
+			for i := range want {
+				want[i] = before[tw][i] + (1-beta)*(after[w][i]-before[tw][i])
+			}
+			if d := maxDiff(after[tw], want); d > 1e-6 {
+				t.Errorf("step %d: EMA target off by %g", k, d)
+			}
+		}
+		before = after
+	}
+	if e, b := tr.Position(); e != 0 || b != 4 {
+		t.Errorf("position after 4 of 5 steps = epoch %d batch %d, want 0, 4", e, b)
+	}
+	if _, err := tr.Step(syntheticBatch(c, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if e, b := tr.Position(); e != 1 || b != 0 {
+		t.Errorf("position after 5 of 5 steps = epoch %d batch %d, want 1, 0", e, b)
+	}
+}
+
+func maxDiff(a, b []float64) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
+}
+
+func TestResumeIsBitExact(t *testing.T) {
+	c := tinyConfig(t)
+	c.MiniBatchSize = 4
+	const n = 3
+	// Straight run of 2n steps.
+	a := newTrainer(t, c, 4)
+	for k := 0; k < 2*n; k++ {
+		if _, err := a.Step(syntheticBatch(c, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// n steps, checkpoint, a fresh trainer (different seed, so nothing carries over by
+	// accident) restored from it, n more steps.
+	b := newTrainer(t, c, 4)
+	for k := 0; k < n; k++ {
+		if _, err := b.Step(syntheticBatch(c, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir, err := b.Save(c.OutDir, "synthetic", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := c
+	c2.Seed = c.Seed + 1
+	r := newTrainer(t, c2, 4)
+	r.cfg.Seed = c.Seed // the run's seed comes back with the checkpoint's position
+	if err := r.Restore(dir); err != nil {
+		t.Fatal(err)
+	}
+	if r.Steps() != n {
+		t.Fatalf("restored step %d, want %d", r.Steps(), n)
+	}
+	for k := n; k < 2*n; k++ {
+		if _, err := r.Step(syntheticBatch(c, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, got := paramsOf(t, a), paramsOf(t, r)
+	for name, w := range want {
+		if d := maxDiff(got[name], w); d != 0 {
+			t.Errorf("%s differs after resume by %g, want bit-exact", name, d)
+		}
+	}
+	if a.Beta() != r.Beta() {
+		t.Errorf("β after resume %v, want %v", r.Beta(), a.Beta())
+	}
+}
+
+func TestMiniBatchOneSliceEqualsFullBatch(t *testing.T) {
+	c := tinyConfig(t)
+	full := newTrainer(t, c, 4)
+	c1 := c
+	c1.MiniBatchSize = c.BatchSize
+	one := newTrainer(t, c1, 4)
+	for k := 0; k < 2; k++ {
+		ra, err := full.Step(syntheticBatch(c, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := one.Step(syntheticBatch(c, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ra.Loss != rb.Loss {
+			t.Errorf("step %d loss %v with mb = B, want %v", k, rb.Loss, ra.Loss)
+		}
+	}
+	want, got := paramsOf(t, full), paramsOf(t, one)
+	for name, w := range want {
+		if d := maxDiff(got[name], w); d != 0 {
+			t.Errorf("%s differs by %g", name, d)
+		}
+	}
+}
+
+func TestNonFiniteLossStops(t *testing.T) {
+	c := tinyConfig(t)
+	tr := newTrainer(t, c, 4)
+	b := syntheticBatch(c, 0)
+	b.Views[0][3] = float32(math.NaN())
+	before := paramsOf(t, tr)
+	_, err := tr.Step(b)
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("Step with a NaN input: %v, want ErrNonFinite", err)
+	}
+	// Trainable parameters are untouched; BatchNorm running statistics did see the NaN in the
+	// forward pass, which is why the run stops without writing a checkpoint.
+	after := paramsOf(t, tr)
+	for _, v := range tr.online.Store.Params() {
+		name := "online." + v.Name
+		if d := maxDiff(after[name], before[name]); d != 0 {
+			t.Errorf("%s changed by %g after a refused step", name, d)
+		}
+	}
+	for _, name := range []string{"tau", "bias"} {
+		if after[name][0] != before[name][0] {
+			t.Errorf("%s changed after a refused step", name)
+		}
+	}
+	if tr.Steps() != 0 {
+		t.Errorf("steps %d after a refused step, want 0", tr.Steps())
+	}
+}
