@@ -46,6 +46,10 @@ type LogisticConfig struct {
 	Threads int
 	// Progress, when set, is called after every iteration.
 	Progress func(Iteration)
+
+	// relTol replaces SciPy's relative-reduction tolerance when positive, and
+	// disables that test when negative (tests only).
+	relTol float64
 }
 
 // Iteration is the state reported after one L-BFGS iteration.
@@ -160,7 +164,11 @@ func FitLogistic(ctx context.Context, train *Dataset, cfg LogisticConfig) (*Logi
 	}
 	gradMax := func() float64 { return floats.Norm(cache.grad, math.Inf(1)) }
 
-	conv := &stopRule{tol: cfg.Tol, progress: cfg.Progress, at: func(v []float64) (float64, float64) {
+	relTol := relativeReductionTol
+	if cfg.relTol != 0 {
+		relTol = cfg.relTol
+	}
+	conv := &stopRule{tol: cfg.Tol, relTol: relTol, progress: cfg.Progress, at: func(v []float64) (float64, float64) {
 		eval(v)
 		return cache.f, gradMax()
 	}}
@@ -235,6 +243,7 @@ func isLinesearchErr(err error) bool {
 // the objective in the original variables.
 type stopRule struct {
 	tol      float64
+	relTol   float64 // negative: no relative-reduction test
 	at       func(v []float64) (f, gradMax float64)
 	progress func(Iteration)
 	iter     int
@@ -261,7 +270,7 @@ func (s *stopRule) Converged(loc *optimize.Location) optimize.Status {
 	if g <= s.tol {
 		return statusGradTol
 	}
-	if s.prevF-f <= relativeReductionTol*max(math.Abs(s.prevF), math.Abs(f), 1) {
+	if s.relTol >= 0 && s.prevF-f <= s.relTol*max(math.Abs(s.prevF), math.Abs(f), 1) {
 		return statusRelReduction
 	}
 	s.prevF = f
