@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 
 	"scl/data"
@@ -111,7 +112,7 @@ func measure(path string, n, h, w, c, size, global, local int, secs float64) err
 	}
 	rng := augment.NewRNG(0)
 	views := 0
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	var el float64
 	for i := 0; ; i++ {
 		rng.Seed(augment.SeedFor(0, 0, i))
@@ -125,5 +126,16 @@ func measure(path string, n, h, w, c, size, global, local int, secs float64) err
 			}
 		}
 	}
-	return json.NewEncoder(os.Stdout).Encode(map[string]any{"impl": "scl-go", "views": views, "seconds": el, "views_per_s": float64(views) / el})
+	cpu := cpuSeconds() - cpu0
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{"impl": "scl-go", "views": views, "seconds": el, "cpu_seconds": cpu,
+		"views_per_s": float64(views) / el, "views_per_cpu_s": float64(views) / cpu})
+}
+
+// cpuSeconds is the user + system CPU time of this process (all threads).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

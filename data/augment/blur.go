@@ -18,7 +18,12 @@ func GaussianKernel1D(w []float32, sigma float64) {
 	k := len(w)
 	half := float64(k-1) / 2
 	var sum float64
-	tmp := make([]float64, k)
+	var buf [64]float64
+	tmp := buf[:0]
+	if k > len(buf) {
+		tmp = make([]float64, k)
+	}
+	tmp = tmp[:k]
 	for i := range k {
 		x := -half + float64(i)
 		tmp[i] = math.Exp(-0.5 * (x / sigma) * (x / sigma))
@@ -48,76 +53,141 @@ func reflect(i, n int) int {
 
 // blurrer holds the buffers of a separable Gaussian blur.
 type blurrer struct {
-	kernel []float32
-	row    []float32
-	tmp    []float32
-	idx    []int
+	row []float32
+	tmp []float32
+	idx []int
 }
 
-// blur convolves each w×h plane with the separable kernel (odd length), reflect padding, as
-// torchvision's gaussian_blur (a 2-D convolution with the outer product of two 1-D kernels).
-func (bl *blurrer) blur(planes [][]float32, w, h int, kernel []float32) {
-	k := len(kernel)
-	pad := k / 2
-	bl.row = growF(bl.row, w+2*pad)
-	bl.tmp = growF(bl.tmp, w*h)
-	if cap(bl.idx) < h+2*pad {
-		bl.idx = make([]int, h+2*pad)
+// negligible is the kernel mass below which outer taps are skipped: their total weight changes
+// no output by more than 1e-7·max|x| (about one float32 ulp of values near 1).
+const negligible = 1e-7
+
+// halfWidth returns how many taps on each side of the centre carry weight: the outer taps of a
+// symmetric kernel whose combined mass is below negligible are dropped.
+func halfWidth(kernel []float32) int {
+	p := len(kernel) / 2
+	var mass float64
+	for r := p; r > 0; r-- {
+		mass += 2 * float64(kernel[p-r])
+		if mass >= negligible {
+			return r
+		}
 	}
-	idx := bl.idx[:h+2*pad]
+	return 0
+}
+
+// blur convolves each w×h plane with the separable, symmetric kernel (odd length), reflect
+// padding, as torchvision's gaussian_blur (a 2-D convolution with the outer product of two 1-D
+// kernels). Symmetry halves the multiplications; taps of negligible weight are skipped.
+func (bl *blurrer) blur(planes [][]float32, w, h int, kernel []float32) {
+	p := len(kernel) / 2
+	r := halfWidth(kernel)
+	if r == 0 {
+		// the kernel is a unit impulse to float32 precision
+		return
+	}
+	kc := kernel[p]
+	bl.row = growF(bl.row, w+2*r)
+	bl.tmp = growF(bl.tmp, w*h)
+	if cap(bl.idx) < h+2*r {
+		bl.idx = make([]int, h+2*r)
+	}
+	idx := bl.idx[:h+2*r]
 	for i := range idx {
-		idx[i] = reflect(i-pad, h)
+		idx[i] = reflect(i-r, h)
 	}
 	row := bl.row
 	tmp := bl.tmp
-	for _, p := range planes {
+	for _, pl := range planes {
 		// horizontal pass into tmp
 		for y := range h {
-			src := p[y*w : (y+1)*w]
-			copy(row[pad:pad+w], src)
-			for i := range pad {
-				row[pad-1-i] = src[reflect(-1-i, w)]
-				row[pad+w+i] = src[reflect(w+i, w)]
+			src := pl[y*w : (y+1)*w]
+			copy(row[r:r+w], src)
+			for i := range r {
+				row[r-1-i] = src[reflect(-1-i, w)]
+				row[r+w+i] = src[reflect(w+i, w)]
 			}
-			dst := tmp[y*w : (y+1)*w]
-			conv1(dst, row, kernel)
+			convRow(tmp[y*w:(y+1)*w], row[:w+2*r], kernel[p:p+r+1])
 		}
-		// vertical pass back into p
+		// vertical pass back into the plane
 		for y := range h {
-			dst := p[y*w : (y+1)*w]
-			r := tmp[idx[y]*w : (idx[y]+1)*w]
-			k0 := kernel[0]
-			for x := range dst {
-				dst[x] = k0 * r[x]
-			}
-			for j := 1; j < k; j++ {
-				r := tmp[idx[y+j]*w : (idx[y+j]+1)*w]
-				kj := kernel[j]
+			dst := pl[y*w : (y+1)*w]
+			line := func(j int) []float32 { q := idx[y+r+j]; return tmp[q*w : q*w+len(dst)] }
+			c := line(0)
+			k1 := kernel[p+1]
+			a1, b1 := line(-1), line(1)
+			if r == 1 {
 				for x := range dst {
-					dst[x] += kj * r[x]
+					dst[x] = kc*c[x] + k1*(a1[x]+b1[x])
+				}
+				continue
+			}
+			// two rows of taps per sweep over the row
+			k2 := kernel[p+2]
+			a2, b2 := line(-2), line(2)
+			for x := range dst {
+				dst[x] = kc*c[x] + k1*(a1[x]+b1[x]) + k2*(a2[x]+b2[x])
+			}
+			j := 3
+			for ; j+1 <= r; j += 2 {
+				ka, kb := kernel[p+j], kernel[p+j+1]
+				a1, b1 := line(-j), line(j)
+				a2, b2 := line(-j-1), line(j+1)
+				for x := range dst {
+					dst[x] += ka*(a1[x]+b1[x]) + kb*(a2[x]+b2[x])
+				}
+			}
+			if j == r {
+				kj := kernel[p+j]
+				a1, b1 := line(-j), line(j)
+				for x := range dst {
+					dst[x] += kj * (a1[x] + b1[x])
 				}
 			}
 		}
 	}
 }
 
-// conv1 computes dst[x] = Σ_j kernel[j]·src[x+j].
-func conv1(dst, src, kernel []float32) {
-	switch len(kernel) {
-	case 3:
-		k0, k1, k2 := kernel[0], kernel[1], kernel[2]
-		src = src[:len(dst)+2]
+// convRow computes dst[x] = k[0]·src[x+r] + Σ_{j=1..r} k[j]·(src[x+r−j] + src[x+r+j]) with
+// r = len(k)−1 and len(src) = len(dst)+2r: one symmetric kernel half applied along a padded row.
+func convRow(dst, src, k []float32) {
+	r := len(k) - 1
+	w := len(dst)
+	src = src[:w+2*r]
+	switch r {
+	case 1:
+		k0, k1 := k[0], k[1]
 		for x := range dst {
-			dst[x] = k0*src[x] + k1*src[x+1] + k2*src[x+2]
+			s := src[x : x+3 : x+3]
+			dst[x] = k0*s[1] + k1*(s[0]+s[2])
 		}
-		return
-	}
-	for x := range dst {
-		s := src[x : x+len(kernel)]
-		var acc float32
-		for j, kv := range kernel {
-			acc += kv * s[j]
+	case 2:
+		k0, k1, k2 := k[0], k[1], k[2]
+		for x := range dst {
+			s := src[x : x+5 : x+5]
+			dst[x] = k0*s[2] + k1*(s[1]+s[3]) + k2*(s[0]+s[4])
 		}
-		dst[x] = acc
+	case 3:
+		k0, k1, k2, k3 := k[0], k[1], k[2], k[3]
+		for x := range dst {
+			s := src[x : x+7 : x+7]
+			dst[x] = k0*s[3] + k1*(s[2]+s[4]) + k2*(s[1]+s[5]) + k3*(s[0]+s[6])
+		}
+	case 4:
+		k0, k1, k2, k3, k4 := k[0], k[1], k[2], k[3], k[4]
+		for x := range dst {
+			s := src[x : x+9 : x+9]
+			dst[x] = k0*s[4] + k1*(s[3]+s[5]) + k2*(s[2]+s[6]) + k3*(s[1]+s[7]) + k4*(s[0]+s[8])
+		}
+	default:
+		k0 := k[0]
+		for x := range dst {
+			s := src[x : x+2*r+1]
+			acc := k0 * s[r]
+			for j := 1; j <= r; j++ {
+				acc += k[j] * (s[r-j] + s[r+j])
+			}
+			dst[x] = acc
+		}
 	}
 }

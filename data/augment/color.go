@@ -65,16 +65,62 @@ func Grayscale(r, g, b []float32) {
 
 // Hue rotates the hue of every pixel by h ∈ [−0.5, 0.5] turns in HSV space: RGB → HSV,
 // H ← (H + h) mod 1, HSV → RGB (torchvision's adjust_hue). Grey images are unchanged.
+//
+// The round trip is fused: with V = max, m = min and C = V − m, HSV → RGB only needs
+// p = V(1−S) = m, q = V(1−S·f) = V − C·f and t = V(1−S(1−f)) = m + C·f, so no division by V is
+// needed and the results stay in [0, 1] without clamping (equal to the two-step form up to
+// float rounding).
 func Hue(planes [][]float32, h float32) {
 	if len(planes) != 3 {
 		return
 	}
 	r, g, b := planes[0], planes[1][:len(planes[0])], planes[2][:len(planes[0])]
 	for i := range r {
-		hh, s, v := RGBToHSV(r[i], g[i], b[i])
-		hh += h
-		hh -= float32(math.Floor(float64(hh)))
-		r[i], g[i], b[i] = HSVToRGB(hh, s, v)
+		ri, gi, bi := r[i], g[i], b[i]
+		maxc := max(ri, gi, bi)
+		minc := min(ri, gi, bi)
+		cr := maxc - minc
+		if cr == 0 {
+			continue
+		}
+		inv := 1 / cr
+		var hh float32
+		switch {
+		case maxc == ri:
+			hh = (gi - bi) * inv // bc − gc
+		case maxc == gi:
+			hh = 2 + (bi-ri)*inv // 2 + rc − bc
+		default:
+			hh = 4 + (ri-gi)*inv // 4 + gc − rc
+		}
+		hh = hh/6 + h
+		for hh < 0 {
+			hh++
+		}
+		for hh >= 1 {
+			hh--
+		}
+		h6 := hh * 6
+		sector := int(h6)
+		f := h6 - float32(sector)
+		cf := cr * f
+		switch sector {
+		case 0:
+			r[i], g[i], b[i] = maxc, minc+cf, minc
+		case 1:
+			r[i], g[i], b[i] = maxc-cf, maxc, minc
+		case 2:
+			r[i], g[i], b[i] = minc, maxc, minc+cf
+		case 3:
+			r[i], g[i], b[i] = minc, maxc-cf, maxc
+		case 4:
+			r[i], g[i], b[i] = minc+cf, minc, maxc
+		default: // 5, or 6 when h6 rounds up to 6: the end of sector 5 (f = 1)
+			if sector > 5 {
+				cf = cr
+			}
+			r[i], g[i], b[i] = maxc, minc, maxc-cf
+		}
 	}
 }
 
@@ -143,12 +189,4 @@ func Solarize(planes [][]float32, t float32) {
 	}
 }
 
-func clamp01(v float32) float32 {
-	if v < 0 {
-		return 0
-	}
-	if v > 1 {
-		return 1
-	}
-	return v
-}
+func clamp01(v float32) float32 { return min(max(v, 0), 1) }

@@ -95,15 +95,23 @@ func (t *taps) bilinearTaps(in0, inLen, out int, mirror bool) {
 			tmp[x] = v
 			sum += v
 		}
-		for x := range n {
+		// Drop taps of zero weight at both ends (upscaling has at most two non-zero taps).
+		first, last := 0, n
+		for first < last-1 && tmp[first] == 0 {
+			first++
+		}
+		for last > first+1 && tmp[last-1] == 0 {
+			last--
+		}
+		for x := first; x < last; x++ {
 			if sum != 0 {
-				ws[x] = float32(tmp[x] / sum)
+				ws[x-first] = float32(tmp[x] / sum)
 			} else {
-				ws[x] = 0
+				ws[x-first] = 0
 			}
 		}
-		t.start[dst] = int32(lo + in0)
-		t.n[dst] = int32(n)
+		t.start[dst] = int32(lo + first + in0)
+		t.n[dst] = int32(last - first)
 	}
 }
 
