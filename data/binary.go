@@ -20,6 +20,9 @@ const (
 	cifarRecord = 1 + 3*cifarSide*cifarSide // label byte, then R, G, B planes, row-major
 	stlSide     = 96
 	stlImage    = 3 * stlSide * stlSide // R, G, B planes, each column-major
+	// maxCIFARFile bounds what is read of one CIFAR-10 batch file (the official ones hold
+	// 10,000 records; allow ten times that for custom batches).
+	maxCIFARFile = 100000 * cifarRecord
 )
 
 // OpenCIFAR10 reads split "train" (data_batch_1..5.bin) or "test" (test_batch.bin) of the
@@ -42,6 +45,9 @@ func OpenCIFAR10(dir, split string) (Dataset, error) {
 	var pix, labels []uint8
 	for _, name := range names {
 		path := filepath.Join(dir, name)
+		if st, err := os.Stat(path); err == nil && st.Size() > maxCIFARFile {
+			return nil, fmt.Errorf("%w: %s: size %d bytes, want at most %d (100,000 records of %d bytes)", ErrFormat, path, st.Size(), maxCIFARFile, cifarRecord)
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("data: cifar10 %s: %w", split, err)

@@ -15,7 +15,8 @@ type Source struct {
 	// Split: train, test, unlabeled (stl10), or any name for folders.
 	Split string
 	// Dir is the directory holding the files (fashion_mnist defaults to FashionMNISTDir). For
-	// folder-type sources Dir is the root; tiny_imagenet etc. look for Dir/Split first.
+	// folder-type sources (folder, tiny_imagenet, food101, imagenet1k, …) the root is Dir/Split
+	// when that directory exists, else Dir.
 	Dir string
 	// List is a file list (one image path per line) for Name "files".
 	List string
@@ -42,7 +43,7 @@ func Open(s Source) (Dataset, error) {
 		return nil, fmt.Errorf("data: %s: empty directory, want the image folder root", s.Name)
 	}
 	root := s.Dir
-	if s.Split != "" && name != "folder" {
+	if s.Split != "" {
 		if st, err := os.Stat(filepath.Join(s.Dir, s.Split)); err == nil && st.IsDir() {
 			root = filepath.Join(s.Dir, s.Split)
 		}

@@ -27,6 +27,9 @@
 //
 // All randomness comes from an [RNG] passed to Worker.Apply; the loader seeds one per item with
 // [SeedFor](seed, epoch, index), which makes views independent of worker count and order.
+// The same seed gives bit-identical views on the same CPU architecture. Across architectures the
+// random decisions (crop rectangles, flips, jitter order and factors, σ) are the same, but pixel
+// values may differ in the last float32 bits where the compiler fuses multiply-adds (arm64).
 // Transforms are immutable and safe for concurrent use; each goroutine needs its own Worker
 // (Transform.NewWorker), which owns the scratch buffers.
 package augment

@@ -9,7 +9,8 @@
 // Each batch holds one contiguous float32 NCHW buffer per view (Batch.Views[v], shape
 // [N, C, H, W] from Batch.Shapes[v]), the items' data set indices and int64 labels: ready to be
 // wrapped as tensors without another copy. Call Batch.Release when done with it to recycle the
-// buffers (optional).
+// buffers (optional). Memory: up to Prefetch + Workers batches exist at once; one batch of 256
+// STL-10 images with 2 global (96²) and 4 local (41²) RGB views is about 77 MB.
 //
 // # Determinism and resume
 //
