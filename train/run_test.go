@@ -1,0 +1,240 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"scl/checkpoint"
+	"scl/checkpoint/safetensors"
+	"scl/data"
+	"scl/train/metrics"
+)
+
+// fashionSubset opens the first n Fashion-MNIST images of split, or skips the test.
+func fashionSubset(t *testing.T, split string, n int) data.Dataset {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(data.FashionMNISTDir, "train-images-idx3-ubyte.gz")); err != nil {
+		t.Skipf("Fashion-MNIST not installed (%v): run scripts/setup.sh (Debian package dataset-fashion-mnist)", err)
+	}
+	d, err := data.OpenFashionMNIST("", split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := data.Subset(d, 0, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// fashionConfig is a narrow ResNet-18 with the CIFAR stem on 28×28 Fashion-MNIST, 2+2 views.
+func fashionConfig(t *testing.T) Config {
+	t.Helper()
+	c := DefaultConfig()
+	c.Width = 8
+	c.ProjHidden, c.ProjOut = 64, 32
+	c.ImageSize = 28
+	c.GlobalViews, c.LocalViews = 2, 2
+	c.BatchSize = 16
+	c.Epochs = 100
+	c.Device = "cpu"
+	c.Threads = 1
+	c.OutDir = t.TempDir()
+	c.CheckpointEvery = 0
+	c.LogEvery = 1
+	return c
+}
+
+func TestRunLossDecreasesOnFashionMNIST(t *testing.T) {
+	c := fashionConfig(t)
+	c.LR = 2e-3
+	c.MaxSteps = 40
+	d := Data{Train: fashionSubset(t, "train", 128), Name: "fashion_mnist", Workers: 1}
+	var losses []float64
+	res, err := Run(context.Background(), c, d, Hooks{Progress: func(p Progress) {
+		if p.Event == EventStep {
+			losses = append(losses, p.Loss)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != c.MaxSteps || len(losses) != c.MaxSteps {
+		t.Fatalf("steps %d, reported %d, want %d", res.Steps, len(losses), c.MaxSteps)
+	}
+	mean := func(x []float64) float64 {
+		s := 0.0
+		for _, v := range x {
+			s += v
+		}
+		return s / float64(len(x))
+	}
+	first, lastLoss := mean(losses[:8]), mean(losses[len(losses)-8:])
+	t.Logf("mean loss of the first 8 steps %.4f, of the last 8 %.4f, %.0f images/s", first, lastLoss, res.ImagesPerSec)
+	if !(lastLoss < first) {
+		t.Errorf("loss did not decrease: first 8 steps %.4f, last 8 %.4f", first, lastLoss)
+	}
+	recs, err := metrics.Read(res.Metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != c.MaxSteps {
+		t.Errorf("metrics file has %d records, want %d", len(recs), c.MaxSteps)
+	}
+	if _, err := os.Stat(res.Plot); err != nil {
+		t.Errorf("no curves image: %v", err)
+	}
+	if _, err := checkpoint.Load(res.Checkpoint); err != nil {
+		t.Errorf("final checkpoint does not load: %v", err)
+	}
+}
+
+// tensorsEqual compares the online and target files and τ, b of two checkpoints bit for bit.
+func tensorsEqual(t *testing.T, a, b string) {
+	t.Helper()
+	ca, err := checkpoint.Load(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := checkpoint.Load(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []struct {
+		name string
+		x, y map[string]*safetensors.Tensor
+	}{{"online", ca.Online, cb.Online}, {"target", ca.Target, cb.Target}, {"optimizer", ca.Optimizer, cb.Optimizer}} {
+		if len(part.x) != len(part.y) {
+			t.Errorf("%s: %d tensors vs %d", part.name, len(part.x), len(part.y))
+		}
+		for name, x := range part.x {
+			y, ok := part.y[name]
+			if !ok {
+				t.Errorf("%s: %s missing", part.name, name)
+				continue
+			}
+			if string(x.Data) != string(y.Data) {
+				t.Errorf("%s: %s differs", part.name, name)
+			}
+		}
+	}
+	sa, _ := ReadState(&ca.Config)
+	sb, _ := ReadState(&cb.Config)
+	if sa.Step != sb.Step || sa.Beta != sb.Beta || sa.Epoch != sb.Epoch || sa.Batch != sb.Batch {
+		t.Errorf("state %+v vs %+v", sa, sb)
+	}
+}
+
+func TestRunResumeMatchesStraightRun(t *testing.T) {
+	const n = 5
+	train := fashionSubset(t, "train", 48) // 3 batches per epoch: the resume point is mid-epoch
+	straight := fashionConfig(t)
+	straight.MaxSteps = 2 * n
+	straight.Epochs = 4
+	ra, err := Run(context.Background(), straight, Data{Train: train, Name: "fashion_mnist", Workers: 2}, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := straight
+	half.OutDir = t.TempDir()
+	half.MaxSteps = n
+	if _, err := Run(context.Background(), half, Data{Train: train, Name: "fashion_mnist", Workers: 1}, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	half.MaxSteps = 2 * n
+	half.Resume = "auto"
+	resumed := false
+	rb, err := Run(context.Background(), half, Data{Train: train, Name: "fashion_mnist", Workers: 1}, Hooks{Progress: func(p Progress) {
+		if p.Event == EventResume {
+			resumed = p.Step == n
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resumed {
+		t.Errorf("second run did not report resuming at step %d", n)
+	}
+	if ra.Steps != 2*n || rb.Steps != 2*n {
+		t.Fatalf("steps %d and %d, want %d", ra.Steps, rb.Steps, 2*n)
+	}
+	tensorsEqual(t, ra.Checkpoint, rb.Checkpoint)
+	recs, err := metrics.Read(rb.Metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		if r.Step != i+1 {
+			t.Fatalf("metrics after resume: record %d has step %d, want %d (each step once)", i, r.Step, i+1)
+		}
+	}
+}
+
+func TestRunInterruptWritesCheckpoint(t *testing.T) {
+	c := fashionConfig(t)
+	c.CheckpointEvery = 100
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := Run(ctx, c, Data{Train: fashionSubset(t, "train", 64), Name: "fashion_mnist", Workers: 1}, Hooks{Progress: func(p Progress) {
+		if p.Event == EventStep && p.Step == 3 {
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.Steps != 3 {
+		t.Fatalf("interrupted %v at step %d, want true at 3", res.Interrupted, res.Steps)
+	}
+	ck, err := checkpoint.Load(res.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Config.Step != 3 {
+		t.Errorf("checkpoint step %d, want 3", ck.Config.Step)
+	}
+}
+
+func TestRunNonFiniteKeepsLastCheckpoint(t *testing.T) {
+	c := fashionConfig(t)
+	c.LR = 1e30 // the first update sends the weights to ~1e30: the next forward overflows
+	c.CheckpointEvery = 1
+	c.KeepCheckpoints = 0
+	_, err := Run(context.Background(), c, Data{Train: fashionSubset(t, "train", 64), Name: "fashion_mnist", Workers: 1}, Hooks{})
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("Run with lr 1e30: %v, want ErrNonFinite", err)
+	}
+	t.Logf("error: %v", err)
+	dirs, lerr := ListCheckpoints(c.OutDir)
+	if lerr != nil || len(dirs) == 0 {
+		t.Fatalf("checkpoints %v, %v: want the good ones kept", dirs, lerr)
+	}
+	for _, d := range dirs {
+		ck, err := checkpoint.Load(d)
+		if err != nil {
+			t.Errorf("checkpoint %s: %v", d, err)
+			continue
+		}
+		for name, x := range ck.Online {
+			if x.DType != safetensors.F32 {
+				continue
+			}
+			v, err := x.F32()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range v {
+				if f != f {
+					t.Fatalf("checkpoint %s holds NaN in %s", d, name)
+				}
+			}
+		}
+	}
+	if !strings.Contains(err.Error(), dirs[len(dirs)-1]) {
+		t.Errorf("error %q does not name the last good checkpoint %s", err, dirs[len(dirs)-1])
+	}
+}
