@@ -138,3 +138,62 @@ func TestOpsMatchTorchvision(t *testing.T) {
 		})
 	}
 }
+
+// TestViewsMatchTorchvision renders whole views with fixed parameters and compares them with
+// torchvision: PIL crop-resize-flip, then the tensor colour ops in the same order, grayscale,
+// blur, solarize and Normalize. PIL hands 8-bit values to the tensor ops (±1 level from its
+// rounding), which jitter factors up to 1.8 and normalisation (÷0.224) amplify to about 0.03.
+func TestViewsMatchTorchvision(t *testing.T) {
+	var g struct {
+		ViewSrc struct {
+			H, W int
+			Pix  []uint8
+		} `json:"view_src"`
+		Views []struct {
+			Size     int
+			Crop     [4]int
+			Flip     bool
+			Order    []int
+			Factors  []float32
+			Grey     bool
+			Sigma    float64
+			Solarize bool
+			Kernel   int
+			Pix      []float32
+		}
+	}
+	if err := json.Unmarshal(goldenJSON, &g); err != nil {
+		t.Fatal(err)
+	}
+	src := data.Image{W: g.ViewSrc.W, H: g.ViewSrc.H, C: 3, Pix: g.ViewSrc.Pix}
+	for k, tc := range g.Views {
+		vc := GlobalView(32)
+		vc.Size = tc.Size
+		if vc.BlurKernel != tc.Kernel {
+			t.Fatalf("view %d: kernel got %d, want %d", k, vc.BlurKernel, tc.Kernel)
+		}
+		m := &MultiCrop{Views: []ViewConfig{vc}, Channels: 3, Mean: ImageNetMean, Std: ImageNetStd}
+		w := m.NewWorker().(*multiCropWorker)
+		p := ViewParams{
+			Crop: Crop{I: tc.Crop[0], J: tc.Crop[1], H: tc.Crop[2], W: tc.Crop[3]},
+			Flip: tc.Flip, Grey: tc.Grey, Blur: true, Sigma: tc.Sigma, Solarize: tc.Solarize,
+		}
+		if tc.Order != nil {
+			p.Jitter = true
+			copy(p.JitterOp.Order[:], tc.Order)
+			p.JitterOp.Brightness, p.JitterOp.Contrast, p.JitterOp.Saturation, p.JitterOp.Hue = tc.Factors[0], tc.Factors[1], tc.Factors[2], tc.Factors[3]
+		}
+		dst := make([]float32, 3*tc.Size*tc.Size)
+		w.render(src, &m.Views[0], p, dst)
+		var worst, sum float64
+		for i := range dst {
+			d := math.Abs(float64(dst[i] - tc.Pix[i]))
+			worst = math.Max(worst, d)
+			sum += d
+		}
+		mean := sum / float64(len(dst))
+		if worst > 0.06 || mean > 0.01 {
+			t.Errorf("view %d (%+v): max difference %.4f, mean %.5f, want ≤ 0.06 and ≤ 0.01", k, p, worst, mean)
+		}
+	}
+}

@@ -107,36 +107,68 @@ func (w *multiCropWorker) Apply(img data.Image, rng *RNG, dst [][]float32) error
 	return nil
 }
 
-// view computes one view. Grey sources stay one plane through every operation (saturation,
-// hue and grayscale leave grey pixels unchanged, the others act per channel) and are replicated
-// at normalisation.
+// ViewParams are the random choices of one view, in the order the pipeline applies them.
+type ViewParams struct {
+	Crop     Crop
+	Flip     bool
+	Jitter   bool   // apply JitterOp
+	JitterOp Jitter // order and factors (meaningful when Jitter)
+	Grey     bool   // random grayscale (no-op on grey images)
+	Blur     bool
+	Sigma    float64 // blur σ (meaningful when Blur)
+	Solarize bool
+}
+
+// Draw draws the parameters of one view of a w×h image from rng, as torchvision's transforms
+// would in sequence: crop, flip, ColorJitter's coin then its parameters, grayscale, blur σ,
+// solarize.
+func (v *ViewConfig) Draw(rng *RNG, w, h int) ViewParams {
+	var p ViewParams
+	p.Crop = CropParams(rng, w, h, v.Scale, v.Ratio)
+	p.Flip = rng.Float64() < v.FlipP
+	if v.JitterP > 0 && rng.Float64() < v.JitterP {
+		p.Jitter = true
+		p.JitterOp = v.DrawJitter(rng)
+	}
+	p.Grey = v.GreyP > 0 && rng.Float64() < v.GreyP
+	if v.BlurP > 0 && (v.BlurP >= 1 || rng.Float64() < v.BlurP) {
+		p.Blur = true
+		p.Sigma = rng.Uniform(v.BlurSigma[0], v.BlurSigma[1])
+	}
+	p.Solarize = v.SolarizeP > 0 && rng.Float64() < v.SolarizeP
+	return p
+}
+
+// view computes one view.
 func (w *multiCropWorker) view(img data.Image, vc *ViewConfig, rng *RNG, dst []float32) {
+	w.render(img, vc, vc.Draw(rng, img.W, img.H), dst)
+}
+
+// render computes a view with given parameters. Grey sources stay one plane through every
+// operation (saturation, hue and grayscale leave grey pixels unchanged, the others act per
+// channel) and are replicated at normalisation.
+func (w *multiCropWorker) render(img data.Image, vc *ViewConfig, p ViewParams, dst []float32) {
 	s := vc.Size
 	n := s * s
 	w.buf = growF(w.buf, 3*n)
-	crop := CropParams(rng, img.W, img.H, vc.Scale, vc.Ratio)
-	flip := rng.Float64() < vc.FlipP
-	w.rz.resizeTo(w.buf, img, crop, s, s, flip)
-	nc := img.C
+	w.rz.resizeTo(w.buf, img, p.Crop, s, s, p.Flip)
 	for c := range 3 {
 		w.planes[c] = w.buf[c*n : (c+1)*n]
 	}
-	planes := w.planes[:nc]
-	if vc.JitterP > 0 && rng.Float64() < vc.JitterP {
-		j := vc.DrawJitter(rng)
-		j.Apply(planes)
+	planes := w.planes[:img.C]
+	if p.Jitter {
+		p.JitterOp.Apply(planes)
 	}
-	if vc.GreyP > 0 && rng.Float64() < vc.GreyP && nc == 3 {
+	if p.Grey && len(planes) == 3 {
 		Grayscale(planes[0], planes[1], planes[2])
 		planes = planes[:1]
 	}
-	if vc.BlurP > 0 && (vc.BlurP >= 1 || rng.Float64() < vc.BlurP) {
-		sigma := rng.Uniform(vc.BlurSigma[0], vc.BlurSigma[1])
+	if p.Blur {
 		w.kernel = growF(w.kernel, vc.BlurKernel)
-		GaussianKernel1D(w.kernel, sigma)
+		GaussianKernel1D(w.kernel, p.Sigma)
 		w.bl.blur(planes, s, s, w.kernel)
 	}
-	if vc.SolarizeP > 0 && rng.Float64() < vc.SolarizeP {
+	if p.Solarize {
 		Solarize(planes, SolarizeLevel(vc.SolarizeThreshold))
 	}
 	for c := range w.m.Channels {
