@@ -9,9 +9,12 @@ import (
 
 func TestBlurKernelSize(t *testing.T) {
 	// SPEC §6's table.
-	for _, tc := range []struct{ s, k int }{{28, 3}, {32, 3}, {64, 7}, {96, 9}, {192, 19}} {
+	for _, tc := range []struct{ s, local, k int }{{28, 12, 3}, {32, 13, 3}, {64, 27, 7}, {96, 41, 9}, {192, 82, 19}} {
 		if got := BlurKernelSize(tc.s); got != tc.k {
-			t.Errorf("s=%d: got %d, want %d", tc.s, got, tc.k)
+			t.Errorf("s=%d: kernel got %d, want %d", tc.s, got, tc.k)
+		}
+		if got := LocalView(tc.s).Size; got != tc.local {
+			t.Errorf("s=%d: local size got %d, want %d", tc.s, got, tc.local)
 		}
 	}
 	if got := LocalView(96).Size; got != 41 {
