@@ -1,0 +1,275 @@
+//go:build !notorch
+
+// Command dist measures data-parallel scaling on this machine: ReLIC training steps of a small
+// encoder (ResNet-18 layout, CIFAR stem, width 16, 1×28×28 inputs, projector 128→32, two global
+// views, SGD, EMA target) for one global batch, run by
+//
+//   - one process with 1 intra-op thread (the per-core baseline),
+//   - one process with W intra-op threads (what W cores give without data parallelism),
+//   - W processes with 1 thread each, Gloo on loopback (torch/dist + parallel).
+//
+// Each configuration is measured -rounds times, interleaved, and the fastest round is kept (the
+// machine is shared; the minimum is the least disturbed). It prints seconds per step and the
+// ratios: strong-scaling efficiency = t(1 process, 1 thread) / (W · t(W processes)), and the
+// speedup over one process with W threads. The workers are this binary spawned with torchrun's
+// environment variables.
+//
+//	go run ./bench/dist [-world 2] [-batch 64] [-steps 6] [-rounds 3]
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"scl/models"
+	"scl/models/torchnet"
+	"scl/parallel"
+	"scl/torch"
+	"scl/torch/dist"
+	"scl/torch/nn"
+	"scl/torch/optim"
+	"scl/train/loss"
+	"scl/train/multicrop"
+)
+
+const workerEnv = "SCL_BENCH_DIST_WORKER"
+
+type config struct {
+	Batch, Steps, Warmup, Threads, Image int
+}
+
+type result struct {
+	SecPerStep float64 // wall-clock per step, rank 0
+	CommShare  float64 // fraction of the step spent in gradient all-reduce (rank 0)
+	Loss       float64
+}
+
+func main() {
+	var err error
+	if os.Getenv(workerEnv) != "" {
+		err = worker()
+	} else {
+		err = run()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/dist:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	world := flag.Int("world", 2, "processes in the data-parallel run")
+	batch := flag.Int("batch", 64, "global batch size")
+	steps := flag.Int("steps", 6, "timed steps per measurement")
+	rounds := flag.Int("rounds", 3, "interleaved rounds (the fastest is kept)")
+	flag.Parse()
+	if *batch%*world != 0 {
+		return fmt.Errorf("-batch %d: want a multiple of -world %d", *batch, *world)
+	}
+	cfg := config{Batch: *batch, Steps: *steps, Warmup: 2, Image: 28}
+	type runSpec struct {
+		name           string
+		world, threads int
+	}
+	specs := []runSpec{
+		{"1 process × 1 thread", 1, 1},
+		{fmt.Sprintf("1 process × %d threads", *world), 1, *world},
+		{fmt.Sprintf("%d processes × 1 thread (gloo)", *world), *world, 1},
+	}
+	best := make([]result, len(specs))
+	for r := 0; r < *rounds; r++ {
+		for i, sp := range specs {
+			c := cfg
+			c.Threads = sp.threads
+			res, err := spawn(sp.world, c)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sp.name, err)
+			}
+			if r == 0 || res.SecPerStep < best[i].SecPerStep {
+				best[i] = res
+			}
+		}
+	}
+	fmt.Printf("data-parallel scaling, small encoder (resnet18 cifar stem, width 16, 1×%d×%d), global batch %d, 2 global views, best of %d rounds × %d steps\n",
+		cfg.Image, cfg.Image, cfg.Batch, *rounds, cfg.Steps)
+	for i, sp := range specs {
+		fmt.Printf("  %-32s %.3f s/step  (gradient all-reduce %.1f%% of the step, loss %.4f)\n", sp.name, best[i].SecPerStep, 100*best[i].CommShare, best[i].Loss)
+	}
+	t1, tw, tdp := best[0].SecPerStep, best[1].SecPerStep, best[2].SecPerStep
+	fmt.Printf("strong-scaling efficiency of %d processes vs 1 process × 1 thread: %.2f (speedup %.2f×)\n", *world, t1/(float64(*world)*tdp), t1/tdp)
+	fmt.Printf("speedup of %d processes vs 1 process × %d threads: %.2f×\n", *world, *world, tw/tdp)
+	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average during the run: %s", l)
+	}
+	return nil
+}
+
+func spawn(world int, c config) (result, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return result{}, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	js, _ := json.Marshal(c)
+	cmds := make([]*exec.Cmd, world)
+	outs := make([]*strings.Builder, world)
+	for r := 0; r < world; r++ {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), workerEnv+"="+string(js), "RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(world),
+			"LOCAL_RANK="+strconv.Itoa(r), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port))
+		outs[r] = &strings.Builder{}
+		cmd.Stdout = outs[r]
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return result{}, err
+		}
+		cmds[r] = cmd
+	}
+	var errs []error
+	for r, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("rank %d: %w", r, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return result{}, err
+	}
+	var res result
+	if err := json.Unmarshal([]byte(outs[0].String()), &res); err != nil {
+		return result{}, fmt.Errorf("rank 0 output %q: %w", outs[0].String(), err)
+	}
+	return res, nil
+}
+
+func worker() error {
+	var c config
+	if err := json.Unmarshal([]byte(os.Getenv(workerEnv)), &c); err != nil {
+		return err
+	}
+	torch.SetNumThreads(c.Threads)
+	env, err := parallel.EnvFrom(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	var g *dist.Group
+	if env.Distributed() {
+		if g, err = parallel.Join(env, torch.Device{}, parallel.Config{Backend: dist.Gloo, Timeout: 2 * time.Minute}); err != nil {
+			return err
+		}
+		defer g.Close()
+	}
+	mcfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 16, ProjectorHidden: 128, ProjectorOut: 32}
+	if err := torch.ManualSeed(1); err != nil {
+		return err
+	}
+	online, err := torchnet.New(mcfg, torch.Device{})
+	if err != nil {
+		return err
+	}
+	defer online.Close()
+	target, err := torchnet.New(mcfg, torch.Device{})
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	scalars := nn.NewStore(torch.Device{})
+	defer scalars.Close()
+	tau := scalars.Root().Param("tau", nn.Const(1.6))
+	bias := scalars.Root().Param("bias", nn.Const(-5))
+	params := append(online.Store.Params(), scalars.Params()...)
+	var dp *parallel.DataParallel
+	if g != nil {
+		if err := parallel.Broadcast(g, append(parallel.Tensors(online.Store.Vars()), tau, bias)...); err != nil {
+			return err
+		}
+		if dp, err = parallel.New(g, parallel.Tensors(params), parallel.Config{}); err != nil {
+			return err
+		}
+	}
+	if err := target.Store.CopyFrom(online.Store); err != nil {
+		return err
+	}
+	opt := optim.NewSGD(params, optim.SGDConfig{LR: 0.01, Momentum: 0.9})
+	defer opt.Close()
+	pairs, err := multicrop.Pairs(2, 0)
+	if err != nil {
+		return err
+	}
+	// Two fixed global batches of two views, the same on every rank; each keeps its rows.
+	data := torch.NewScope()
+	defer data.Close()
+	n := int64(c.Batch / env.World)
+	var batches [2][2]*torch.Tensor
+	for b := range batches {
+		for v := range batches[b] {
+			x := data.Randn(torch.Opts{}, int64(c.Batch), 1, int64(c.Image), int64(c.Image))
+			batches[b][v] = data.Contiguous(data.Narrow(x, 0, int64(env.Rank)*n, n))
+		}
+	}
+	if err := data.Err(); err != nil {
+		return err
+	}
+	var total, comm time.Duration
+	var last float64
+	for step := 0; step < c.Warmup+c.Steps; step++ {
+		start := time.Now()
+		s := torch.NewScope()
+		ng := s.NoGrad()
+		var on, tg []*torch.Tensor
+		for _, x := range batches[step%2] {
+			_, p := online.Forward(s, x)
+			_, q := target.Forward(ng, x)
+			on, tg = append(on, p), append(tg, q)
+		}
+		r := parallel.StepLoss(s, g, on, tg, pairs, tau, bias, loss.Config{Alpha: 1, Gamma: 1})
+		if err := s.Err(); err != nil {
+			s.Close()
+			return err
+		}
+		err := s.Backward(r.Objective)
+		var cd time.Duration
+		if err == nil && dp != nil {
+			cs := time.Now()
+			err = dp.SyncGrads()
+			cd = time.Since(cs)
+		}
+		if err == nil {
+			err = opt.Step()
+		}
+		if err == nil {
+			err = errors.Join(online.Store.ZeroGrad(), scalars.ZeroGrad())
+		}
+		tv, ov := target.Store.Vars(), online.Store.Vars()
+		for i := range tv {
+			if tv[i].T.DType().IsFloat() {
+				ng.LerpInPlace(tv[i].T, ov[i].T, 0.01)
+			}
+		}
+		if err == nil {
+			last, err = r.Loss.Item()
+		}
+		err = errors.Join(err, s.Err())
+		s.Close()
+		if err != nil {
+			return err
+		}
+		if step >= c.Warmup {
+			total += time.Since(start)
+			comm += cd
+		}
+	}
+	if env.Rank == 0 {
+		js, _ := json.Marshal(result{SecPerStep: total.Seconds() / float64(c.Steps), CommShare: comm.Seconds() / total.Seconds(), Loss: last})
+		fmt.Println(string(js))
+	}
+	return nil
+}
