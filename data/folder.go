@@ -124,7 +124,15 @@ func (d *Folder) listClasses() error {
 		return fmt.Errorf("data: folder: %w", err)
 	}
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 { // class directories linked from elsewhere
+			st, err := os.Stat(filepath.Join(d.root, e.Name()))
+			isDir = err == nil && st.IsDir()
+		}
+		if isDir {
 			d.info.Classes = append(d.info.Classes, e.Name())
 		}
 	}
@@ -148,19 +156,24 @@ func (d *Folder) listClasses() error {
 	return nil
 }
 
-// listImages returns the image files below root/sub, relative to root, sorted.
+// listImages returns the image files below root/sub, relative to root, sorted. root/sub itself
+// may be a symbolic link; links further down are not followed.
 func listImages(root, sub string) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(filepath.Join(root, sub), func(path string, e fs.DirEntry, err error) error {
+	top, err := filepath.EvalSymlinks(filepath.Join(root, sub))
+	if err != nil {
+		return nil, fmt.Errorf("data: folder: %w", err)
+	}
+	err = filepath.WalkDir(top, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if !e.IsDir() && IsImageFile(path) {
-			rel, err := filepath.Rel(root, path)
+			rel, err := filepath.Rel(top, path)
 			if err != nil {
 				return err
 			}
-			out = append(out, rel)
+			out = append(out, filepath.Join(sub, rel))
 		}
 		return nil
 	})

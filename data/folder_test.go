@@ -193,6 +193,18 @@ func TestFolder(t *testing.T) {
 		t.Fatalf("list got %v, want zebra/b.png then ant/sub/c.png", err)
 	}
 
+	// Class directories and roots reached through symbolic links.
+	linked := t.TempDir()
+	if err := os.Symlink(filepath.Join(root, "zebra"), filepath.Join(linked, "zebra")); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := OpenFolder(FolderConfig{Root: linked, Labeled: true})
+	if err != nil || ln.Len() != 3 || ln.ID(0) != "zebra/a.PNG" {
+		t.Errorf("symlinked class got %v, want 3 items starting with zebra/a.PNG", err)
+	} else if _, err := ln.Image(0); err != nil {
+		t.Errorf("symlinked class image: %v", err)
+	}
+
 	// Empty inputs.
 	empty := t.TempDir()
 	if _, err := OpenFolder(FolderConfig{Root: empty}); err == nil || !strings.Contains(err.Error(), "no JPEG or PNG") {
