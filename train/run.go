@@ -131,12 +131,10 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 	if d.Train == nil {
 		return res, errors.New("train: no training data set")
 	}
-	if cfg.Threads <= 0 {
-		cfg.Threads = runtime.NumCPU()
-	}
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
+	d.Workers, cfg.Threads = splitCPUs(cfg, d.Workers)
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return res, fmt.Errorf("train: output directory: %w", err)
 	}
@@ -375,6 +373,33 @@ training:
 		res.Plot = ""
 	}
 	return res, nil
+}
+
+// splitCPUs shares the CPUs between augmentation workers and libtorch's intra-op threads when
+// either is left at 0. On CPU the network is the bottleneck: a quarter of the cores (at least
+// one) build views and the rest run libtorch — on 2 cores one each, since OpenMP threads that
+// compete with busy worker goroutines for a core stall at every barrier. On CUDA the views are
+// the bottleneck: every core but one builds them.
+func splitCPUs(cfg Config, workers int) (int, int) {
+	n := runtime.NumCPU()
+	threads := cfg.Threads
+	kind, _, _ := ParseDevice(cfg.Device)
+	gpu := kind == "cuda" || (kind == "auto" && torchCUDA())
+	if workers <= 0 {
+		if gpu {
+			workers = max(1, n-1)
+		} else {
+			workers = max(1, n/4)
+		}
+	}
+	if threads <= 0 {
+		if gpu {
+			threads = 1
+		} else {
+			threads = max(1, n-workers)
+		}
+	}
+	return workers, threads
 }
 
 func epochOfStep(step, stepsPerEpoch int) int { return (step - 1) / stepsPerEpoch }

@@ -421,3 +421,6 @@ func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m flo
 	}
 	return lv, kv, nil
 }
+
+// torchCUDA reports whether libtorch sees a CUDA device.
+func torchCUDA() bool { return torch.CUDAAvailable() }

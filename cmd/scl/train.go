@@ -1,18 +1,235 @@
+//go:build !notorch
+
 package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"scl/data"
+	"scl/train"
 )
 
-// trainCommand is a placeholder until the train subcommand lands.
+// trainCommand is `scl train`: ReLIC pretraining with the modulated sigmoid contrastive loss.
 func trainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "train",
-		Usage: "(not implemented yet)",
-		Action: func(*cli.Context) error {
-			return errors.New("train: not implemented yet")
-		},
+		Usage: "pretrain an encoder with ReLIC and the modulated sigmoid contrastive loss",
+		Description: "Trains online and EMA target networks on multi-crop views (SPEC §1–5), writing\n" +
+			"checkpoints (--out/checkpoints/step-N), metrics.jsonl and curves.png. Ctrl-C or SIGTERM\n" +
+			"writes a checkpoint and exits; --resume auto continues exactly where the last one stopped.\n" +
+			"The reference's flag spellings work too, e.g.\n" +
+			"  scl train --dataset_name cifar10 --encoder_model_name resnet18 --fp16_precision --beta 0.99 --alpha 1.0",
+		Flags:  trainFlags(),
+		Action: runTrain,
+	}
+}
+
+func runTrain(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fmt.Errorf("train: unexpected argument %q (flags go before arguments; see scl train --help)", c.Args().First())
+	}
+	cfg, err := configFromFlags(c)
+	if err != nil {
+		return err
+	}
+	d, closeData, err := openTrainData(c, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeData()
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal the run checkpoints and stops; a second one kills at once.
+		<-ctx.Done()
+		stop()
+	}()
+
+	out := c.App.ErrWriter
+	if out == nil {
+		out = os.Stderr
+	}
+	view := newTrainView(out, !c.Bool(flagNoProgress) && isTerminal(out), cfg.LogEvery)
+	fmt.Fprintf(out, "train: %s (%s stem, width %d) on %s: %d images, %d×%d, %d+%d views, batch %d, %s, %s\n",
+		cfg.Encoder, stemName(cfg), cfg.Width, d.Name, d.Train.Len(), cfg.ImageSize, cfg.ImageSize,
+		cfg.GlobalViews, cfg.LocalViews, cfg.BatchSize, cfg.Optimizer, cfg.Precision)
+	res, err := train.Run(ctx, cfg, d, train.Hooks{Progress: view.progress})
+	view.finish()
+	if err != nil {
+		return err
+	}
+	if res.Interrupted {
+		return cli.Exit(fmt.Sprintf("train: interrupted at step %d; checkpoint %s; continue with: scl train --out %s --resume auto (same flags)",
+			res.Steps, res.Checkpoint, cfg.OutDir), 130)
+	}
+	fmt.Fprintf(out, "train: %d steps, final loss %.4f, %.1f images/s; checkpoint %s\n", res.Steps, res.Loss, res.ImagesPerSec, res.Checkpoint)
+	if res.TimeUp {
+		fmt.Fprintf(out, "train: stopped by --%s; continue with --resume auto\n", flagMaxTime)
+	}
+	for _, k := range []string{"knn_top1", "probe_top1"} {
+		if v, ok := res.Eval[k]; ok {
+			fmt.Fprintf(out, "train: %s %.2f%%\n", k, 100*v)
+		}
+	}
+	fmt.Fprintf(out, "train: metrics %s", res.Metrics)
+	if res.Plot != "" && c.Bool(flagPlot) {
+		fmt.Fprintf(out, ", curves %s", res.Plot)
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+func stemName(cfg train.Config) string {
+	if cfg.CIFARStem() {
+		return "CIFAR"
+	}
+	return "ImageNet"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// openTrainData opens the pretraining split and, when asked, the labelled evaluation splits.
+func openTrainData(c *cli.Context, cfg train.Config) (train.Data, func(), error) {
+	var opened []data.Dataset
+	closeAll := func() {
+		for _, d := range opened {
+			d.Close()
+		}
+	}
+	name := c.String(flagDataset)
+	split := c.String(flagSplit)
+	if split == "" {
+		split = defaultSplit(name)
+	}
+	ds, err := data.Open(data.Source{Name: name, Split: split, Dir: c.String(flagDataDir)})
+	if err != nil {
+		return train.Data{}, closeAll, fmt.Errorf("train: %w", err)
+	}
+	opened = append(opened, ds)
+	if n := c.Int(flagTrainLimit); n > 0 && n < ds.Len() {
+		if ds, err = data.Subset(ds, 0, n); err != nil {
+			return train.Data{}, closeAll, err
+		}
+	}
+	d := train.Data{Train: ds, Name: name, Workers: c.Int(flagWorkers), Probe: c.Bool(flagProbe)}
+	if ev := c.String(flagEvalDataset); ev != "" {
+		dir := c.String(flagEvalDir)
+		if dir == "" && strings.EqualFold(ev, name) {
+			dir = c.String(flagDataDir)
+		}
+		limit := c.Int(flagEvalLimit)
+		for _, p := range []struct {
+			split string
+			dst   *data.Dataset
+		}{{"train", &d.Eval.Train}, {"test", &d.Eval.Test}} {
+			e, err := data.Open(data.Source{Name: ev, Split: p.split, Dir: dir})
+			if err != nil {
+				return train.Data{}, closeAll, fmt.Errorf("train: evaluation data: %w", err)
+			}
+			opened = append(opened, e)
+			if limit > 0 && limit < e.Len() {
+				if e, err = data.Subset(e, 0, limit); err != nil {
+					return train.Data{}, closeAll, err
+				}
+			}
+			*p.dst = e
+		}
+	} else if c.Bool(flagProbe) || c.Int(flagEvalEvery) > 0 {
+		return train.Data{}, closeAll, errors.New("train: --probe-at-end and --eval-every need --eval-dataset (a labelled data set with train and test splits)")
+	}
+	return d, closeAll, nil
+}
+
+// trainView renders progress: a bar per epoch on a terminal, log lines otherwise.
+type trainView struct {
+	w        io.Writer
+	bar      *progressbar.ProgressBar
+	useBar   bool
+	logEvery int
+	lastLog  time.Time
+}
+
+func newTrainView(w io.Writer, useBar bool, logEvery int) *trainView {
+	return &trainView{w: w, useBar: useBar, logEvery: logEvery}
+}
+
+func (v *trainView) progress(p train.Progress) {
+	switch p.Event {
+	case train.EventEpoch:
+		if v.useBar {
+			v.finish()
+			v.bar = progressbar.NewOptions(p.StepsPerEpoch, progressbar.OptionSetWriter(v.w),
+				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", p.Epoch+1, p.Epochs)),
+				progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(false),
+				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetWidth(20),
+				progressbar.OptionShowDescriptionAtLineEnd())
+			v.bar.Set(p.Batch)
+		}
+	case train.EventStep:
+		desc := fmt.Sprintf("loss %.4f kl %.4f γ %.3f β %.5f exp(τ) %.3f b %.3f lr %.2e %.0f img/s ETA %s",
+			p.Loss, p.KL, p.Gamma, p.Beta, p.Scale, p.Bias, p.LR, p.ImagesPerSec, p.ETA.Round(time.Second))
+		if p.Skipped {
+			desc += fmt.Sprintf(" (fp16 overflow: step skipped, scale %g)", p.LossScale)
+		}
+		if v.bar != nil {
+			v.bar.Describe(fmt.Sprintf("epoch %d/%d %s", epochOf(p)+1, p.Epochs, desc))
+			done := (p.Step-1)%p.StepsPerEpoch + 1
+			v.bar.Set(done)
+			return
+		}
+		if p.Step%v.logEvery == 0 || p.Step == p.TotalSteps || time.Since(v.lastLog) > 30*time.Second {
+			v.lastLog = time.Now()
+			fmt.Fprintf(v.w, "step %d/%d epoch %d/%d %s\n", p.Step, p.TotalSteps, epochOf(p)+1, p.Epochs, desc)
+		}
+	case train.EventCheckpoint:
+		v.line(fmt.Sprintf("checkpoint %s (step %d)", p.Checkpoint, p.Step))
+	case train.EventResume:
+		v.line(fmt.Sprintf("resumed from %s at step %d (epoch %d, batch %d)", p.Checkpoint, p.Step, p.Epoch+1, p.Batch))
+	case train.EventEval:
+		var parts []string
+		for _, k := range []string{"knn_top1", "probe_top1"} {
+			if x, ok := p.Eval[k]; ok {
+				parts = append(parts, fmt.Sprintf("%s %.2f%%", k, 100*x))
+			}
+		}
+		v.line(fmt.Sprintf("eval at step %d: %s", p.Step, strings.Join(parts, ", ")))
+	}
+}
+
+func epochOf(p train.Progress) int {
+	if p.StepsPerEpoch == 0 || p.Step == 0 {
+		return p.Epoch
+	}
+	return (p.Step - 1) / p.StepsPerEpoch
+}
+
+// line prints a message above the bar.
+func (v *trainView) line(s string) {
+	if v.bar != nil {
+		v.bar.Clear()
+	}
+	fmt.Fprintln(v.w, s)
+}
+
+func (v *trainView) finish() {
+	if v.bar != nil {
+		v.bar.Finish()
+		fmt.Fprintln(v.w)
+		v.bar = nil
 	}
 }

@@ -1,0 +1,234 @@
+//go:build !notorch
+
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"scl/data"
+	"scl/train"
+)
+
+// Flag names. Every flag has a kebab-case name; the reference's spellings (scl_train's
+// argparse names) are aliases so its README commands run unchanged. Go's flag package, under
+// urfave/cli, accepts one or two dashes for any name, so "-lr", "-mb" and "-save_model_dir" work
+// as in argparse; short-option bundling is off, so "-lr" is never read as "-l -r".
+const (
+	flagDataset        = "dataset"
+	flagDataDir        = "data-dir"
+	flagSplit          = "split"
+	flagEncoder        = "encoder"
+	flagStem           = "stem"
+	flagWidth          = "width"
+	flagImageSize      = "image-size"
+	flagProjOut        = "proj-out-dim"
+	flagProjHidden     = "proj-hidden-dim"
+	flagOut            = "out"
+	flagEpochs         = "epochs"
+	flagMaxSteps       = "max-steps"
+	flagMaxTime        = "max-time"
+	flagBatch          = "batch-size"
+	flagMiniBatch      = "mini-batch-size"
+	flagOptimizer      = "optimizer"
+	flagLR             = "lr"
+	flagWD             = "weight-decay"
+	flagLRSchedule     = "lr-schedule"
+	flagWarmup         = "warmup-steps"
+	flagMomentum       = "momentum"
+	flagPrecision      = "precision"
+	flagFP16           = "fp16_precision"
+	flagAlpha          = "alpha"
+	flagGamma          = "gamma"
+	flagGammaScaling   = "use-gamma-scaling"
+	flagGammaSteps     = "gamma-scaling-steps"
+	flagInitTau        = "init-tau"
+	flagInitBias       = "init-bias"
+	flagMaxScale       = "max-scale"
+	flagFiltering      = "use-penalty-filtering"
+	flagFilterWarmup   = "filtering-warmup-steps"
+	flagFilterThresh   = "filtering-threshold"
+	flagBeta           = "beta"
+	flagBetaAfter      = "update-beta-after-step"
+	flagBetaEvery      = "update-beta-every-n-steps"
+	flagGlobalViews    = "num-global-views"
+	flagLocalViews     = "num-local-views"
+	flagResume         = "resume"
+	flagCkptEvery      = "checkpoint-every"
+	flagKeep           = "keep-checkpoints"
+	flagLogEvery       = "log-every"
+	flagDevice         = "device"
+	flagThreads        = "threads"
+	flagWorkers        = "workers"
+	flagSeed           = "seed"
+	flagEvalDataset    = "eval-dataset"
+	flagEvalDir        = "eval-data-dir"
+	flagEvalEvery      = "eval-every"
+	flagEvalK          = "eval-k"
+	flagEvalLimit      = "eval-limit"
+	flagProbe          = "probe-at-end"
+	flagPlot           = "plot"
+	flagNoProgress     = "no-progress"
+	flagTrainLimit     = "limit"
+	flagSaveEncoderDir = "save_model_dir"
+)
+
+// trainFlags lists the flags of scl train with their defaults (DefaultConfig's).
+func trainFlags() []cli.Flag {
+	d := train.DefaultConfig()
+	return []cli.Flag{
+		// Data.
+		&cli.StringFlag{Name: flagDataset, Aliases: []string{"dataset_name"}, Value: "fashion_mnist", Category: "data",
+			Usage: "data set: fashion_mnist, cifar10, stl10, tiny_imagenet, food101, imagenet1k, folder or files"},
+		&cli.StringFlag{Name: flagDataDir, Aliases: []string{"dataset_path"}, Category: "data",
+			Usage: "directory holding the data set (fashion_mnist defaults to the Debian package's)"},
+		&cli.StringFlag{Name: flagSplit, Category: "data", Usage: "split to pretrain on (default: unlabeled for stl10, train otherwise)"},
+		&cli.IntFlag{Name: flagTrainLimit, Category: "data", Usage: "use only the first N images of the split (0: all)"},
+		&cli.IntFlag{Name: flagImageSize, Category: "data", Usage: "global view size s (default: the data set's, SPEC §6)"},
+		&cli.IntFlag{Name: flagWorkers, Category: "data", Usage: "augmentation workers (0: a quarter of the CPUs on CPU, all but one with CUDA)"},
+
+		// Model.
+		&cli.StringFlag{Name: flagEncoder, Aliases: []string{"m", "encoder_model_name"}, Value: d.Encoder, Category: "model",
+			Usage: "encoder: resnet18, resnet50 or efficientnet"},
+		&cli.StringFlag{Name: flagStem, Value: d.Stem, Category: "model",
+			Usage: "ResNet stem: auto (CIFAR stem for images ≤ 32 px), cifar or imagenet"},
+		&cli.IntFlag{Name: flagWidth, Value: d.Width, Category: "model", Usage: "ResNet base width (64: torchvision; smaller for quick CPU runs)"},
+		&cli.IntFlag{Name: flagProjOut, Aliases: []string{"proj_out_dim"}, Value: d.ProjOut, Category: "model", Usage: "projector output size"},
+		&cli.IntFlag{Name: flagProjHidden, Aliases: []string{"proj_hidden_dim"}, Value: d.ProjHidden, Category: "model", Usage: "projector hidden size"},
+
+		// Schedule and optimisation.
+		&cli.IntFlag{Name: flagEpochs, Aliases: []string{"num_epochs"}, Value: d.Epochs, Category: "optimisation", Usage: "epochs"},
+		&cli.IntFlag{Name: flagMaxSteps, Category: "optimisation", Usage: "stop after N optimizer steps in all (0: run all epochs)"},
+		&cli.DurationFlag{Name: flagMaxTime, Category: "optimisation", Usage: "stop with a checkpoint after this wall-clock time (e.g. 15m; 0: no limit)"},
+		&cli.IntFlag{Name: flagBatch, Aliases: []string{"b", "batch_size"}, Value: d.BatchSize, Category: "optimisation", Usage: "batch size B"},
+		&cli.IntFlag{Name: flagMiniBatch, Aliases: []string{"mb", "mini_batch_size"}, Value: d.MiniBatchSize, Category: "optimisation",
+			Usage: "split each batch into slices of this many rows with gradient accumulation (0: off; must divide the batch size)"},
+		&cli.StringFlag{Name: flagOptimizer, Value: d.Optimizer, Category: "optimisation", Usage: "adam (coupled L2, the reference's), adamw or lars"},
+		&cli.Float64Flag{Name: flagLR, Aliases: []string{"learning-rate", "learning_rate"}, Value: d.LR, Category: "optimisation", Usage: "learning rate"},
+		&cli.Float64Flag{Name: flagWD, Aliases: []string{"wd", "weight_decay"}, Value: d.WeightDecay, Category: "optimisation", Usage: "weight decay"},
+		&cli.StringFlag{Name: flagLRSchedule, Value: d.LRSchedule, Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
+		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
+		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
+		&cli.StringFlag{Name: flagPrecision, Value: d.Precision.String(), Category: "optimisation", Usage: "fp32, fp16 (CUDA, dynamic loss scaling) or bf16"},
+		&cli.BoolFlag{Name: flagFP16, Category: "optimisation", Usage: "same as --precision fp16 (the reference's flag)"},
+
+		// Method.
+		&cli.Float64Flag{Name: flagAlpha, Value: d.Alpha, Category: "method", Usage: "weight α of the KL invariance term"},
+		&cli.Float64Flag{Name: flagGamma, Value: d.Gamma.Initial, Category: "method", Usage: "confidence penalty γ (initial value when scaled)"},
+		&cli.BoolFlag{Name: flagGammaScaling, Aliases: []string{"use_gamma_scaling"}, Category: "method", Usage: "decay γ to 0 with a cosine over --gamma-scaling-steps"},
+		&cli.IntFlag{Name: flagGammaSteps, Aliases: []string{"gamma_scaling_steps"}, Value: d.Gamma.Steps, Category: "method", Usage: "steps of the γ cosine decay"},
+		&cli.Float64Flag{Name: flagInitTau, Value: d.InitTau, Category: "method", Usage: "initial log-scale τ₀ (default ln 5)"},
+		&cli.Float64Flag{Name: flagInitBias, Value: d.InitBias, Category: "method", Usage: "initial bias b₀"},
+		&cli.Float64Flag{Name: flagMaxScale, Value: d.MaxScale, Category: "method", Usage: "clamp on the logit scale exp(τ)"},
+		&cli.BoolFlag{Name: flagFiltering, Aliases: []string{"use_penalty_filtering"}, Category: "method", Usage: "hard-filter easy negatives after the warm-up"},
+		&cli.IntFlag{Name: flagFilterWarmup, Aliases: []string{"filtering_warmup_steps"}, Value: d.FilteringWarmupSteps, Category: "method", Usage: "steps before filtering starts"},
+		&cli.Float64Flag{Name: flagFilterThresh, Aliases: []string{"filtering_threshold"}, Value: d.FilteringThreshold, Category: "method", Usage: "keep off-diagonal entries with penalty weight above this"},
+		&cli.Float64Flag{Name: flagBeta, Value: d.Beta, Category: "method", Usage: "initial EMA coefficient β₀"},
+		&cli.IntFlag{Name: flagBetaAfter, Aliases: []string{"update_beta_after_step"}, Value: d.UpdateBetaAfter, Category: "method", Usage: "hard-copy the target up to this step"},
+		&cli.IntFlag{Name: flagBetaEvery, Aliases: []string{"update_beta_every_n_steps"}, Value: d.UpdateBetaEvery, Category: "method", Usage: "EMA update period in steps"},
+		&cli.IntFlag{Name: flagGlobalViews, Aliases: []string{"num_global_views"}, Value: d.GlobalViews, Category: "method", Usage: "global views G"},
+		&cli.IntFlag{Name: flagLocalViews, Aliases: []string{"num_local_views"}, Value: d.LocalViews, Category: "method", Usage: "local views Lc"},
+
+		// Run.
+		&cli.StringFlag{Name: flagOut, Aliases: []string{"o", flagSaveEncoderDir}, Value: d.OutDir, Category: "run",
+			Usage: "output directory: checkpoints/, metrics.jsonl, curves.png"},
+		&cli.StringFlag{Name: flagResume, Aliases: []string{"ckpt_path"}, Category: "run",
+			Usage: "checkpoint directory to resume from, or auto for the newest under --out"},
+		&cli.IntFlag{Name: flagCkptEvery, Value: d.CheckpointEvery, Category: "run", Usage: "checkpoint every N steps (0: only at the end and on interruption)"},
+		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
+		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: 10, Category: "run", Usage: "metrics record every N steps"},
+		&cli.StringFlag{Name: flagDevice, Value: d.Device, Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
+		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: the CPUs not given to --workers)"},
+		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
+		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
+		&cli.BoolFlag{Name: flagNoProgress, Category: "run", Usage: "print log lines instead of a progress bar"},
+
+		// Evaluation.
+		&cli.StringFlag{Name: flagEvalDataset, Category: "evaluation",
+			Usage: "labelled data set for the kNN monitor and the final probe (train and test splits; default: none)"},
+		&cli.StringFlag{Name: flagEvalDir, Category: "evaluation", Usage: "directory of the evaluation data set"},
+		&cli.IntFlag{Name: flagEvalEvery, Category: "evaluation", Usage: "kNN evaluation every N steps (0: only at the end)"},
+		&cli.IntFlag{Name: flagEvalK, Value: d.EvalK, Category: "evaluation", Usage: "k of the kNN monitor"},
+		&cli.IntFlag{Name: flagEvalLimit, Value: 10000, Category: "evaluation", Usage: "use at most N images of each evaluation split (0: all)"},
+		&cli.BoolFlag{Name: flagProbe, Category: "evaluation", Usage: "fit the linear probe on the evaluation split at the end"},
+	}
+}
+
+// defaultSplit returns the pretraining split of a data set: stl10 trains on its unlabeled split.
+func defaultSplit(dataset string) string {
+	if strings.EqualFold(dataset, "stl10") {
+		return "unlabeled"
+	}
+	return "train"
+}
+
+// configFromFlags maps the parsed flags onto a training configuration.
+func configFromFlags(c *cli.Context) (train.Config, error) {
+	cfg := train.DefaultConfig()
+	dataset := c.String(flagDataset)
+	cfg.ImageSize = c.Int(flagImageSize)
+	if cfg.ImageSize == 0 {
+		cfg.ImageSize = data.ImageSizeFor(dataset)
+	}
+	if cfg.ImageSize == 0 {
+		return cfg, fmt.Errorf("train: data set %q has no standard image size: set --%s", dataset, flagImageSize)
+	}
+	cfg.Encoder = c.String(flagEncoder)
+	cfg.Stem = c.String(flagStem)
+	cfg.Width = c.Int(flagWidth)
+	cfg.ProjOut = c.Int(flagProjOut)
+	cfg.ProjHidden = c.Int(flagProjHidden)
+
+	cfg.Epochs = c.Int(flagEpochs)
+	cfg.MaxSteps = c.Int(flagMaxSteps)
+	cfg.MaxDuration = c.Duration(flagMaxTime)
+	cfg.BatchSize = c.Int(flagBatch)
+	cfg.MiniBatchSize = c.Int(flagMiniBatch)
+	cfg.Optimizer = strings.ToLower(c.String(flagOptimizer))
+	cfg.LR = c.Float64(flagLR)
+	cfg.WeightDecay = c.Float64(flagWD)
+	cfg.LRSchedule = strings.ToLower(c.String(flagLRSchedule))
+	cfg.WarmupSteps = c.Int(flagWarmup)
+	cfg.Momentum = c.Float64(flagMomentum)
+	p, err := train.ParsePrecision(c.String(flagPrecision))
+	if err != nil {
+		return cfg, err
+	}
+	if c.Bool(flagFP16) {
+		if c.IsSet(flagPrecision) && p != train.FP16 {
+			return cfg, fmt.Errorf("train: --%s contradicts --%s %s", flagFP16, flagPrecision, p)
+		}
+		p = train.FP16
+	}
+	cfg.Precision = p
+
+	cfg.Alpha = c.Float64(flagAlpha)
+	cfg.Gamma.Initial = c.Float64(flagGamma)
+	cfg.Gamma.Scaling = c.Bool(flagGammaScaling)
+	cfg.Gamma.Steps = c.Int(flagGammaSteps)
+	cfg.InitTau = c.Float64(flagInitTau)
+	cfg.InitBias = c.Float64(flagInitBias)
+	cfg.MaxScale = c.Float64(flagMaxScale)
+	cfg.PenaltyFiltering = c.Bool(flagFiltering)
+	cfg.FilteringWarmupSteps = c.Int(flagFilterWarmup)
+	cfg.FilteringThreshold = c.Float64(flagFilterThresh)
+	cfg.Beta = c.Float64(flagBeta)
+	cfg.UpdateBetaAfter = c.Int(flagBetaAfter)
+	cfg.UpdateBetaEvery = c.Int(flagBetaEvery)
+	cfg.GlobalViews = c.Int(flagGlobalViews)
+	cfg.LocalViews = c.Int(flagLocalViews)
+
+	cfg.OutDir = c.String(flagOut)
+	cfg.Resume = c.String(flagResume)
+	cfg.CheckpointEvery = c.Int(flagCkptEvery)
+	cfg.KeepCheckpoints = c.Int(flagKeep)
+	cfg.LogEvery = c.Int(flagLogEvery)
+	cfg.Device = c.String(flagDevice)
+	cfg.Threads = c.Int(flagThreads)
+	cfg.Seed = c.Int64(flagSeed)
+	cfg.EvalEvery = c.Int(flagEvalEvery)
+	cfg.EvalK = c.Int(flagEvalK)
+	return cfg, cfg.Validate()
+}

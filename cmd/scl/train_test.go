@@ -1,0 +1,108 @@
+//go:build !notorch
+
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"scl/train"
+)
+
+// parseTrain runs the train flags over args and returns the mapped configuration.
+func parseTrain(t *testing.T, args ...string) (train.Config, error) {
+	t.Helper()
+	var cfg train.Config
+	var cerr error
+	app := &cli.App{Name: "scl", Commands: []*cli.Command{{
+		Name: "train", Flags: trainFlags(),
+		Action: func(c *cli.Context) error {
+			cfg, cerr = configFromFlags(c)
+			return nil
+		},
+	}}}
+	if err := app.Run(append([]string{"scl", "train"}, args...)); err != nil {
+		return cfg, err
+	}
+	return cfg, cerr
+}
+
+func TestReferenceREADMECommands(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		check func(c train.Config) bool
+	}{
+		{
+			"cifar10 resnet18",
+			strings.Fields(`--dataset_name cifar10 --encoder_model_name resnet18 --fp16_precision --beta 0.99 --alpha 1.0`),
+			func(c train.Config) bool {
+				return c.ImageSize == 32 && c.CIFARStem() && c.Encoder == "resnet18" && c.Precision == train.FP16 && c.Beta == 0.99 && c.Alpha == 1
+			},
+		},
+		{
+			"stl10 resnet50 gamma scaling",
+			strings.Fields(`--dataset_name stl10 --encoder_model_name resnet50 --fp16_precision --beta 0.99 --gamma 1.0 --gamma_scaling_steps 20_000 --use_gamma_scaling`),
+			func(c train.Config) bool {
+				return c.ImageSize == 96 && !c.CIFARStem() && c.Encoder == "resnet50" && c.Gamma.Scaling && c.Gamma.Steps == 20000 && c.Gamma.Initial == 1
+			},
+		},
+		{
+			"single-dash multi-letter aliases",
+			strings.Fields(`-m resnet50 -b 128 -mb 32 -lr 1e-3 -wd 1e-6 --num_epochs 50 -save_model_dir runs/x --ckpt_path runs/x/checkpoints/step-00000010 --num_global_views 2 --num_local_views 6 --proj_out_dim 128 --proj_hidden_dim 1024 --update_beta_after_step 3 --update_beta_every_n_steps 2 --use_penalty_filtering`),
+			func(c train.Config) bool {
+				return c.Encoder == "resnet50" && c.BatchSize == 128 && c.MiniBatchSize == 32 && c.LR == 1e-3 && c.WeightDecay == 1e-6 &&
+					c.Epochs == 50 && c.OutDir == "runs/x" && c.Resume == "runs/x/checkpoints/step-00000010" && c.LocalViews == 6 &&
+					c.ProjOut == 128 && c.ProjHidden == 1024 && c.UpdateBetaAfter == 3 && c.UpdateBetaEvery == 2 && c.PenaltyFiltering
+			},
+		},
+		{
+			"kebab-case names",
+			strings.Fields(`--dataset fashion_mnist --encoder resnet18 --width 16 --batch-size 64 --precision bf16 --optimizer lars --lr-schedule cosine --warmup-steps 10`),
+			func(c train.Config) bool {
+				return c.ImageSize == 28 && c.CIFARStem() && c.Width == 16 && c.BatchSize == 64 && c.Precision == train.BF16 &&
+					c.Optimizer == "lars" && c.LRSchedule == "cosine" && c.WarmupSteps == 10
+			},
+		},
+		{
+			"defaults",
+			nil,
+			func(c train.Config) bool {
+				d := train.DefaultConfig()
+				return c.LR == d.LR && c.WeightDecay == d.WeightDecay && c.Beta == d.Beta && c.Gamma == d.Gamma && c.BatchSize == 256
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseTrain(t, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("flags %q gave %+v", tt.args, c)
+			}
+		})
+	}
+}
+
+func TestTrainFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{strings.Fields(`-b 100 -mb 48`), "not divisible"},
+		{strings.Fields(`--num_global_views 1 --num_local_views 0`), "no (online, target) pair"},
+		{strings.Fields(`--precision fp8`), "precision"},
+		{strings.Fields(`--fp16_precision --precision bf16`), "contradicts"},
+		{strings.Fields(`--dataset folder`), "image-size"},
+	}
+	for _, tt := range tests {
+		_, err := parseTrain(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("flags %q: error %v, want one mentioning %q", tt.args, err, tt.want)
+		}
+	}
+}
