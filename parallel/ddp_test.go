@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 const (
 	trainSteps  = 5
 	globalBatch = 8
+	miniBatch   = 4
 	inDim       = 8
 	seedInit    = 1
 )
@@ -146,43 +147,51 @@ func train(g *dist.Group, rank, world int, seed uint64) (trainResult, error) {
 				return res, err
 			}
 		}
+		// Mini-batches keep their single-process meaning: the global slice of miniBatch rows
+		// is split over the ranks, miniBatch/world rows each.
+		_, lmb, err := parallel.LocalSizes(globalBatch, miniBatch, world)
+		if err != nil {
+			return res, err
+		}
+		var local [2][]float32
+		for v, rows := range views(step) {
+			mine, err := parallel.LocalRows(rows, rank, world)
+			if err != nil {
+				return res, err
+			}
+			for _, r := range mine {
+				local[v] = append(local[v], r...)
+			}
+		}
 		s := torch.NewScope()
 		ng := s.NoGrad()
-		var on, tg []*torch.Tensor
-		for _, rows := range views(step) {
-			local, err := parallel.LocalRows(rows, rank, world)
+		slices := globalBatch / miniBatch
+		total := 0.0
+		for m := 0; m < slices; m++ {
+			var on, tg []*torch.Tensor
+			for v := range local {
+				x := s.FromFloat32s(local[v][m*lmb*inDim:(m+1)*lmb*inDim], int64(lmb), inDim)
+				on = append(on, online.forward(s, x))
+				tg = append(tg, target.forward(ng, x))
+			}
+			r := parallel.StepLoss(s, g, on, tg, pairs, online.tau, online.bias, cfg)
+			if err := s.Err(); err != nil {
+				s.Close()
+				return res, err
+			}
+			v, err := r.Loss.Item()
+			if err == nil {
+				err = s.Backward(s.DivScalar(r.Objective, float64(slices)))
+			}
 			if err != nil {
 				s.Close()
 				return res, err
 			}
-			var flat []float32
-			for _, r := range local {
-				flat = append(flat, r...)
-			}
-			x := s.FromFloat32s(flat, int64(len(local)), inDim)
-			on = append(on, online.forward(s, x))
-			tg = append(tg, target.forward(ng, x))
+			total += v / float64(slices)
 		}
-		r := parallel.StepLoss(s, g, on, tg, pairs, online.tau, online.bias, cfg)
-		if err := s.Err(); err != nil {
-			s.Close()
-			return res, err
-		}
-		v, err := r.Loss.Item()
-		if err != nil {
-			s.Close()
-			return res, err
-		}
-		res.Losses = append(res.Losses, v)
-		err = s.Backward(r.Objective)
-		if err == nil && dp != nil {
+		res.Losses = append(res.Losses, total)
+		if dp != nil {
 			err = dp.SyncGrads()
-		}
-		if err == nil {
-			err = opt.Step()
-		}
-		if err == nil {
-			err = online.st.ZeroGrad()
 		}
 		// EMA target, β = 0.9 (hard copy after step 0).
 		tv, ov := target.st.Vars(), online.st.Vars()
@@ -235,8 +244,9 @@ func trainWorker(rank, world int) (any, error) {
 }
 
 // TestDataParallelMatchesSingleProcess trains 2 Gloo processes on loopback and one process on
-// the same global batches: both ranks must end with bit-identical parameters, and the losses
-// and parameters must match the single-process run.
+// the same global batches, with mini-batches of 4 rows out of 8 (2 per rank per slice, rows
+// sharded as data/loader does): both ranks must end with bit-identical parameters, and the
+// losses and parameters must match the single-process run.
 func TestDataParallelMatchesSingleProcess(t *testing.T) {
 	if err := dist.Available(dist.Gloo); err != nil {
 		t.Skipf("%v", err)

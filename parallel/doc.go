@@ -12,7 +12,7 @@
 //
 // # One training step on W ranks
 //
-//	every rank draws the same global batch (same seed) and keeps LocalRows(rank, W)
+//	the loader (Rank, WorldSize) yields this rank's B/W rows of every global batch
 //	forward: online views (live) and target views (no grad) on the local rows
 //	r := StepLoss(s, g, online, target, pairs, τ, b, cfg)   // all-gathers, exact global loss
 //	s.Backward(r.Objective)                                  // per mini-batch slice, as usual
@@ -34,10 +34,15 @@
 // b. The value it reports is the single-process loss of the global batch (tested to 1e-12 in
 // float64 and to 1e-5 over training in float32 against one process).
 //
-// Mini-batches (-mb) keep their per-slice meaning: each rank cuts its local batch into slices
-// of mb rows; slice m's loss matrix holds slice m of every rank (W·mb rows), negatives from
-// those rows only. It equals a single-process run with mini-batch W·mb whose slices are the
-// ranks' slices m stacked — not a single-process run with mini-batch mb.
+// Batch sizes are global: with W ranks, --batch-size B and --mini-batch-size mb, each rank
+// holds B/W rows (LocalSizes; data/loader with Rank and WorldSize gives rank r the items at
+// positions r, r+W, … of the epoch order, see LocalRows) and cuts them into slices of mb/W
+// rows. Slice m of every rank together is then exactly the single-process slice m — the same
+// images with the same views — so -mb keeps its single-process meaning: each loss matrix holds
+// mb rows and takes its negatives from them only. Loss values equal the single-process ones
+// (the loss is invariant to a common permutation of rows and columns), which the 2-process
+// test checks with mini-batches. Resuming with another world size that divides B (and mb)
+// continues the same run.
 //
 // # BatchNorm
 //

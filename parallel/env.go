@@ -115,9 +115,12 @@ func intVar(lookup func(string) (string, bool), name string, def int) (int, erro
 }
 
 // LocalRows returns the rows of a global batch that rank holds: every rank draws the same
-// global batch (same seed, same order) and keeps the contiguous block
-// [rank·n, (rank+1)·n) with n = len(global)/world, so rank r's online rows are rows r·n… of
-// the global loss matrix. A global batch not divisible by world is an error.
+// global batch (same seed, same order) and keeps every world-th row starting at rank — the
+// sharding of data/loader (Config.Rank, Config.WorldSize), which gives rank r the items at
+// positions r, r+W, r+2W, … of the epoch order. Then a rank's contiguous mini-batch slice m of
+// mb/W rows holds exactly its share of the single-process slice m of mb rows (same images, same
+// views), so -mb keeps its single-process meaning. A global batch not divisible by world is an
+// error.
 func LocalRows[T any](global []T, rank, world int) ([]T, error) {
 	if world < 1 || rank < 0 || rank >= world {
 		return nil, fmt.Errorf("parallel: rank %d of world %d: want 0 ≤ rank < world", rank, world)
@@ -125,6 +128,25 @@ func LocalRows[T any](global []T, rank, world int) ([]T, error) {
 	if len(global)%world != 0 {
 		return nil, fmt.Errorf("parallel: global batch of %d rows is not divisible by the world size %d: want a multiple of %d", len(global), world, world)
 	}
-	n := len(global) / world
-	return global[rank*n : (rank+1)*n], nil
+	out := make([]T, 0, len(global)/world)
+	for i := rank; i < len(global); i += world {
+		out = append(out, global[i])
+	}
+	return out, nil
+}
+
+// LocalSizes returns the per-rank batch and mini-batch sizes for a global batch size and a
+// global mini-batch size (0: none): batch/world and miniBatch/world. Both must be divisible by
+// world, so that every loss matrix holds the same rows as in a single-process run.
+func LocalSizes(batch, miniBatch, world int) (localBatch, localMiniBatch int, err error) {
+	if world < 1 {
+		return 0, 0, fmt.Errorf("parallel: world size %d: want ≥ 1", world)
+	}
+	if batch%world != 0 {
+		return 0, 0, fmt.Errorf("parallel: batch size %d is not divisible by the world size %d: want a multiple of %d (the batch size is global)", batch, world, world)
+	}
+	if miniBatch > 0 && miniBatch%world != 0 {
+		return 0, 0, fmt.Errorf("parallel: mini-batch size %d is not divisible by the world size %d: want a multiple of %d (the mini-batch size is global: each rank takes mini-batch/world rows of every slice)", miniBatch, world, world)
+	}
+	return batch / world, miniBatch / world, nil
 }

@@ -60,7 +60,7 @@ func TestLocalRows(t *testing.T) {
 	for _, c := range []struct {
 		rank, world int
 		want        string
-	}{{0, 1, "[0 1 2 3 4 5]"}, {0, 2, "[0 1 2]"}, {1, 2, "[3 4 5]"}, {2, 3, "[4 5]"}} {
+	}{{0, 1, "[0 1 2 3 4 5]"}, {0, 2, "[0 2 4]"}, {1, 2, "[1 3 5]"}, {2, 3, "[2 5]"}} {
 		got, err := LocalRows(global, c.rank, c.world)
 		if err != nil || fmt.Sprint(got) != c.want {
 			t.Errorf("LocalRows(rank %d, world %d): got %v, %v, want %s", c.rank, c.world, got, err, c.want)
@@ -71,5 +71,24 @@ func TestLocalRows(t *testing.T) {
 	}
 	if _, err := LocalRows(global, 2, 2); err == nil {
 		t.Error("rank 2 of 2: got no error")
+	}
+}
+
+func TestLocalSizes(t *testing.T) {
+	for _, c := range []struct {
+		batch, mb, world int
+		want             string
+	}{
+		{256, 0, 4, "64 0 <nil>"},
+		{256, 64, 4, "64 16 <nil>"},
+		{256, 64, 1, "256 64 <nil>"},
+		{10, 0, 4, "not divisible by the world size 4"},
+		{256, 6, 4, "mini-batch size 6 is not divisible"},
+	} {
+		lb, lmb, err := LocalSizes(c.batch, c.mb, c.world)
+		got := fmt.Sprint(lb, lmb, err)
+		if !strings.Contains(got, c.want) {
+			t.Errorf("LocalSizes(%d, %d, %d): got %s, want %s", c.batch, c.mb, c.world, got, c.want)
+		}
 	}
 }

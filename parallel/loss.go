@@ -84,9 +84,9 @@ func PairLoss(s *torch.Scope, rank, world int, online, onlineAll, targetAll, tau
 // the pairs using it, so a step costs G + (G+Lc) all-gathers of [n, d]. Every rank must call
 // it with the same pairs. Errors (including communication failures) are recorded in s.
 //
-// Mini-batches keep their per-slice meaning: call StepLoss once per slice, with each rank
-// passing its own rows of that slice; the loss matrix of slice m then holds the world·mb rows
-// of slice m of every rank, and its negatives come from those rows only.
+// Mini-batches keep their single-process meaning: call StepLoss once per slice, each rank
+// passing its mb/W rows of that slice (see LocalSizes, LocalRows); the loss matrix of slice m
+// then holds the mb rows of the single-process slice m, its negatives from those rows only.
 func StepLoss(s *torch.Scope, g *dist.Group, online, target []*torch.Tensor, pairs []multicrop.Pair, tau, bias *torch.Tensor, c loss.Config) PairResult {
 	if len(pairs) == 0 {
 		s.Fail(fmt.Errorf("parallel: step loss: no pairs"))
