@@ -7,7 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,6 +54,8 @@ func killChildConfig(dir string) Config {
 }
 
 func killChild(dir string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	d, err := data.OpenFashionMNIST("", "train")
 	if err != nil {
 		return err
@@ -59,8 +64,15 @@ func killChild(dir string) error {
 	if err != nil {
 		return err
 	}
-	_, err = Run(context.Background(), killChildConfig(dir), Data{Train: sub, Name: "fashion_mnist", Workers: 1}, Hooks{})
-	return err
+	res, err := Run(ctx, killChildConfig(dir), Data{Train: sub, Name: "fashion_mnist", Workers: 1}, Hooks{})
+	if err != nil {
+		return err
+	}
+	if !res.Interrupted {
+		return fmt.Errorf("run ended without interruption")
+	}
+	// Tell the parent which step the interruption checkpoint holds.
+	return os.WriteFile(filepath.Join(dir, "interrupted"), []byte(fmt.Sprint(res.Steps)), 0o644)
 }
 
 func latestStep(t *testing.T, dir string) int {
@@ -172,4 +184,44 @@ func hasTemp(dir string) bool {
 		}
 	}
 	return false
+}
+
+func TestSIGTERMCheckpointsAndExits(t *testing.T) {
+	fashionSubset(t, "train", 1) // skips without the data set
+	if testing.Short() {
+		t.Skip("runs a real process; skipped with -short")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for latestStep(t, dir) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child after SIGTERM: %v, want a clean exit; stderr: %s", err, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "interrupted"))
+	if err != nil {
+		t.Fatalf("child did not report an interrupted run: %v", err)
+	}
+	steps, _ := strconv.Atoi(string(b))
+	if got := latestStep(t, dir); got != steps {
+		t.Errorf("latest checkpoint at step %d, want the interruption's step %d", got, steps)
+	}
+	dirs, _ := ListCheckpoints(dir)
+	if _, err := checkpoint.Load(dirs[len(dirs)-1]); err != nil {
+		t.Errorf("interruption checkpoint: %v", err)
+	}
+	if hasTemp(dir) {
+		t.Errorf("temporary directory left after SIGTERM")
+	}
 }
