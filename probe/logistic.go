@@ -184,7 +184,8 @@ func FitLogistic(ctx context.Context, train *Dataset, cfg LogisticConfig) (*Logi
 	}
 	settings := &optimize.Settings{
 		Converger:       conv,
-		MajorIterations: cfg.MaxIter,
+		// gonum counts the starting point as a major iteration; SciPy does not.
+		MajorIterations: cfg.MaxIter + 1,
 		// SciPy's maxfun default.
 		FuncEvaluations: 15000,
 	}

@@ -303,6 +303,23 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestMaxIter: MaxIter counts iterations after the starting point, as
+// SciPy's L-BFGS-B (scikit-learn's n_iter_).
+func TestMaxIter(t *testing.T) {
+	ds := randomDataset(8, 400, 6, 3, 0.5)
+	for _, n := range []int{1, 5} {
+		var seen []int
+		_, info, err := FitLogistic(context.Background(), ds, LogisticConfig{MaxIter: n, Tol: 1e-12, relTol: -1,
+			Progress: func(it Iteration) { seen = append(seen, it.Iter) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Iterations != n || info.Converged || len(seen) != n || seen[len(seen)-1] != n {
+			t.Errorf("MaxIter %d: got %d iterations (progress %v), converged %v (%s), want %d, false", n, info.Iterations, seen, info.Converged, info.Reason, n)
+		}
+	}
+}
+
 func TestFitCancelled(t *testing.T) {
 	ds := randomDataset(4, 500, 5, 3, 1)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -16,12 +16,17 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"time"
+	"syscall"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 
 	"scl/npy"
 	"scl/probe"
@@ -37,6 +42,7 @@ func main() {
 type sklearnResult struct {
 	Accuracy float64 `json:"accuracy"`
 	FitSec   float64 `json:"fit_seconds"`
+	FitCPU   float64 `json:"fit_cpu_seconds"`
 	NIter    int     `json:"n_iter"`
 	Loss     float64 `json:"loss"`
 	GradMax  float64 `json:"grad_max"`
@@ -52,6 +58,7 @@ func run() error {
 	noPrecond := flag.Bool("no-precondition", false, "run our L-BFGS without the preconditioner")
 	maxIter := flag.Int("max-iter", 1000, "max_iter for both")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of our fit to this file")
+	relu := flag.Int("relu", 0, "instead of pixels, use N dense random ReLU features relu(x·R), R ~ N(0, 1/784), seed 1 (a stand-in for encoder features)")
 	flag.Parse()
 
 	var train, test *probe.Dataset
@@ -72,6 +79,11 @@ func run() error {
 		if test, err = fashionSplit(*fashion, "t10k"); err != nil {
 			return err
 		}
+		if *relu > 0 {
+			source = fmt.Sprintf("Fashion-MNIST random ReLU features (%d)", *relu)
+			r := randomProjection(train.Dim, *relu)
+			train, test = reluFeatures(train, r, *relu), reluFeatures(test, r, *relu)
+		}
 	}
 	if err := probe.Preprocess(probe.L2Rows, train, test); err != nil {
 		return err
@@ -91,17 +103,19 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	cpu0 := cpuSeconds()
 	model, info, err := probe.FitLogistic(context.Background(), train, cfg)
 	if err != nil {
 		return err
 	}
+	ourCPU := cpuSeconds() - cpu0
 	pred, err := model.Predict(test)
 	if err != nil {
 		return err
 	}
 	ours := accuracy(pred, test.Labels)
-	fmt.Printf("scl probe:   accuracy %.2f%%  fit %.2fs  iterations %d  evaluations %d  loss %.6f  max|grad| %.3g  (%s)\n",
-		100*ours, info.Seconds, info.Iterations, info.Evaluations, info.Loss, info.GradMax, info.Reason)
+	fmt.Printf("scl probe:   accuracy %.2f%%  fit %.2fs wall, %.2fs CPU  iterations %d  evaluations %d  loss %.6f  max|grad| %.3g  (%s)\n",
+		100*ours, info.Seconds, ourCPU, info.Iterations, info.Evaluations, info.Loss, info.GradMax, info.Reason)
 	if *skipSklearn {
 		return nil
 	}
@@ -138,11 +152,10 @@ func run() error {
 	if err := json.Unmarshal(out, &sk); err != nil {
 		return fmt.Errorf("bench: sklearn output %q: %w", out, err)
 	}
-	fmt.Printf("scikit-learn %s: accuracy %.2f%%  fit %.2fs  iterations %d  loss %.6f  max|grad| %.3g\n",
-		sk.Version, 100*sk.Accuracy, sk.FitSec, sk.NIter, sk.Loss, sk.GradMax)
+	fmt.Printf("scikit-learn %s: accuracy %.2f%%  fit %.2fs wall, %.2fs CPU  iterations %d  loss %.6f  max|grad| %.3g\n",
+		sk.Version, 100*sk.Accuracy, sk.FitSec, sk.FitCPU, sk.NIter, sk.Loss, sk.GradMax)
 	fmt.Printf("accuracy difference (ours − sklearn): %+.2f points (target |Δ| ≤ 0.3)\n", 100*(ours-sk.Accuracy))
-	fmt.Printf("fit time ratio (ours / sklearn): %.3f (target ≤ 0.5)\n", info.Seconds/sk.FitSec)
-	_ = time.Second
+	fmt.Printf("fit time ratio (ours / sklearn): %.3f wall (target ≤ 0.5), %.3f CPU\n", info.Seconds/sk.FitSec, ourCPU/sk.FitCPU)
 	return nil
 }
 
@@ -174,4 +187,43 @@ func sourceDir() string {
 		}
 	}
 	return "bench/probe"
+}
+
+// cpuSeconds returns the user+system CPU time of this process: on a shared
+// machine it says how much work a fit did, whatever the other tenants took.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// randomProjection returns a d×m matrix of N(0, 1/d) entries, seed 1.
+func randomProjection(d, m int) []float64 {
+	rng := rand.New(rand.NewPCG(1, 1))
+	r := make([]float64, d*m)
+	for i := range r {
+		r[i] = rng.NormFloat64() / math.Sqrt(float64(d))
+	}
+	return r
+}
+
+// reluFeatures returns relu(X/255 · R) as a new dataset with m columns:
+// dense, non-negative features like a ReLU network's.
+func reluFeatures(ds *probe.Dataset, r []float64, m int) *probe.Dataset {
+	x := make([]float64, len(ds.X))
+	for i, v := range ds.X {
+		x[i] = v / 255
+	}
+	out := make([]float64, ds.Rows*m)
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
+		blas64.General{Rows: ds.Rows, Cols: ds.Dim, Stride: ds.Dim, Data: x},
+		blas64.General{Rows: ds.Dim, Cols: m, Stride: m, Data: r},
+		0, blas64.General{Rows: ds.Rows, Cols: m, Stride: m, Data: out})
+	for i, v := range out {
+		out[i] = max(v, 0)
+	}
+	return &probe.Dataset{X: out, Rows: ds.Rows, Dim: m, Labels: ds.Labels}
 }

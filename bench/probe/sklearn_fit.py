@@ -39,13 +39,14 @@ def main():
     m = LogisticRegression(C=1.0, solver="lbfgs", max_iter=max_iter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         m.fit(X, y)
-        fit = time.perf_counter() - t
+        fit, cpu = time.perf_counter() - t, time.process_time() - c
     loss, gmax = objective(m, X, y, 1.0)
     print(json.dumps({
         "accuracy": float((m.predict(Xt) == yt).mean()),
         "fit_seconds": fit,
+        "fit_cpu_seconds": cpu,
         "n_iter": int(m.n_iter_[0]),
         "loss": loss,
         "grad_max": gmax,
