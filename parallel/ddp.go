@@ -51,7 +51,8 @@ func Join(env Env, dev torch.Device, cfg Config) (*dist.Group, error) {
 		return nil, err
 	}
 	g, err := dist.New(dist.Options{Backend: b, Addr: env.MasterAddr, Port: env.MasterPort,
-		Rank: env.Rank, World: env.World, Timeout: cfg.Timeout})
+		Rank: env.Rank, World: env.World, Timeout: cfg.Timeout,
+		ClientOnly: env.AgentStore, StorePrefix: env.StorePrefix()})
 	if err != nil {
 		return nil, fmt.Errorf("parallel: join %s world of %d as rank %d via %s:%d: %w", env.Source, env.World, env.Rank, env.MasterAddr, env.MasterPort, err)
 	}

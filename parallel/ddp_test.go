@@ -22,7 +22,8 @@ import (
 )
 
 var scenarios = map[string]disttest.Scenario{
-	"train": trainWorker,
+	"train":    trainWorker,
+	"torchrun": torchrunWorker,
 }
 
 func TestMain(m *testing.M) {

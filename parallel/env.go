@@ -3,6 +3,7 @@ package parallel
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // DefaultPort is torchrun's default MASTER_PORT.
@@ -21,6 +22,20 @@ type Env struct {
 	// Source names the launcher the values came from: "torchrun" (RANK, WORLD_SIZE, …) or
 	// "slurm" (SLURM_PROCID, SLURM_NTASKS, …).
 	Source string
+	// AgentStore is true when the launcher already serves the TCPStore at MasterAddr:MasterPort
+	// (torchrun with static rendezvous sets TORCHELASTIC_USE_AGENT_STORE=True): then no rank
+	// starts a store, and keys live under "/worker/attempt_<Attempt>" as PyTorch's own workers'
+	// do, Attempt being TORCHELASTIC_RESTART_COUNT.
+	AgentStore bool
+	Attempt    int
+}
+
+// StorePrefix returns the key prefix this process uses in the store ("" unless AgentStore).
+func (e Env) StorePrefix() string {
+	if !e.AgentStore {
+		return ""
+	}
+	return fmt.Sprintf("/worker/attempt_%d", e.Attempt)
 }
 
 // Distributed reports whether the job has more than one process.
@@ -35,7 +50,8 @@ var Single = Env{World: 1, LocalWorld: 1, MasterAddr: "127.0.0.1", MasterPort: D
 // EnvFrom reads the distributed environment through lookup (os.LookupEnv in a program):
 //
 //   - torchrun, a Kubernetes PyTorchJob, or any launcher setting torchrun's variables: RANK,
-//     WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE (optional), MASTER_ADDR, MASTER_PORT;
+//     WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE (optional), MASTER_ADDR, MASTER_PORT, and
+//     torchrun's TORCHELASTIC_USE_AGENT_STORE and TORCHELASTIC_RESTART_COUNT;
 //   - Slurm's srun without torchrun: SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID,
 //     SLURM_NTASKS_PER_NODE (optional), with MASTER_ADDR set by the batch script and
 //     MASTER_PORT defaulting to 29500.
@@ -94,6 +110,12 @@ func EnvFrom(lookup func(string) (string, bool)) (Env, error) {
 	}
 	if e.MasterPort < 1 || e.MasterPort > 65535 {
 		return Env{}, fmt.Errorf("parallel: MASTER_PORT=%d: want 1..65535", e.MasterPort)
+	}
+	if v, _ := lookup("TORCHELASTIC_USE_AGENT_STORE"); strings.EqualFold(v, "true") {
+		e.AgentStore = true
+		if e.Attempt, err = intVar(lookup, "TORCHELASTIC_RESTART_COUNT", 0); err != nil {
+			return Env{}, err
+		}
 	}
 	return e, nil
 }

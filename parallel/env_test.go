@@ -28,6 +28,8 @@ func TestEnvFrom(t *testing.T) {
 			Env{Rank: 0, World: 6, MasterAddr: "n01", MasterPort: DefaultPort, Source: "slurm"}, ""},
 		{"torchrun wins over slurm", map[string]string{"RANK": "0", "WORLD_SIZE": "1", "SLURM_PROCID": "3", "SLURM_NTASKS": "4"},
 			Env{Rank: 0, World: 1, MasterAddr: "127.0.0.1", MasterPort: DefaultPort, Source: "torchrun"}, ""},
+		{"torchrun agent store", map[string]string{"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29400", "TORCHELASTIC_USE_AGENT_STORE": "True", "TORCHELASTIC_RESTART_COUNT": "2"},
+			Env{Rank: 1, World: 2, LocalRank: 1, MasterAddr: "127.0.0.1", MasterPort: 29400, Source: "torchrun", AgentStore: true, Attempt: 2}, ""},
 		{"missing master", map[string]string{"RANK": "0", "WORLD_SIZE": "2"}, Env{}, "MASTER_ADDR is not set"},
 		{"missing rank", map[string]string{"WORLD_SIZE": "2", "MASTER_ADDR": "h"}, Env{}, "RANK is not set"},
 		{"rank too large", map[string]string{"RANK": "2", "WORLD_SIZE": "2", "MASTER_ADDR": "h"}, Env{}, "RANK=2"},

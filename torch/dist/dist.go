@@ -41,6 +41,12 @@ type Options struct {
 	// Interface is the network interface Gloo binds to when BindHost is empty (like
 	// GLOO_SOCKET_IFNAME).
 	Interface string
+	// ClientOnly makes every rank, rank 0 included, a client of a TCPStore that the launcher
+	// already serves at Addr:Port (torchrun's agent store, TORCHELASTIC_USE_AGENT_STORE=True).
+	ClientOnly bool
+	// StorePrefix namespaces this group's keys in the store (e.g. "/worker/attempt_0" in
+	// torchrun's agent store); empty means none.
+	StorePrefix string
 }
 
 func (o Options) validate() error {
@@ -108,10 +114,12 @@ func New(o Options) (*Group, error) {
 	defer C.free(unsafe.Pointer(host))
 	var cerr *C.char
 	server := C.int(0)
-	if o.Rank == 0 {
+	if o.Rank == 0 && !o.ClientOnly {
 		server = 1
 	}
-	g.store = C.scl_dist_store_new(host, C.int(o.Port), server, C.int(o.World), C.int64_t(timeout.Milliseconds()), &cerr)
+	prefix := C.CString(o.StorePrefix)
+	defer C.free(unsafe.Pointer(prefix))
+	g.store = C.scl_dist_store_new(host, C.int(o.Port), server, C.int(o.World), C.int64_t(timeout.Milliseconds()), prefix, &cerr)
 	if err := takeError(fmt.Sprintf("store %s:%d (rank %d of %d)", o.Addr, o.Port, o.Rank, o.World), cerr); err != nil {
 		return nil, err
 	}

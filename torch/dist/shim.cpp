@@ -14,6 +14,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
 #include <torch/csrc/distributed/c10d/Work.hpp>
@@ -159,7 +160,7 @@ int scl_dist_backend_available(int backend, const char **why) {
 }
 
 scl_dist_store scl_dist_store_new(const char *host, int port, int is_server, int world_size,
-                                  int64_t timeout_ms, char **err) {
+                                  int64_t timeout_ms, const char *prefix, char **err) {
   SCL_TRY
   c10d::TCPStoreOptions opts;
   opts.port = static_cast<std::uint16_t>(port);
@@ -167,7 +168,10 @@ scl_dist_store scl_dist_store_new(const char *host, int port, int is_server, int
   opts.numWorkers = static_cast<std::size_t>(world_size);
   opts.waitWorkers = true;
   opts.timeout = ms(timeout_ms);
-  auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+  c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+  if (prefix != nullptr && prefix[0] != 0) {
+    store = c10::make_intrusive<c10d::PrefixStore>(std::string(prefix), store);
+  }
   return new scl_dist_store_s{store};
   SCL_CATCH(err)
   return nullptr;

@@ -32,9 +32,11 @@ typedef struct scl_dist_pg_s *scl_dist_pg;
 int scl_dist_backend_available(int backend, const char **why);
 
 /* scl_dist_store_new connects to (is_server = 0) or starts and connects to (is_server = 1) a
- * c10d TCPStore at host:port. The server waits up to timeout_ms for world_size clients. */
+ * c10d TCPStore at host:port. The server waits up to timeout_ms for world_size clients. A
+ * non-empty prefix namespaces every key (c10d PrefixStore), for a store shared with a launcher
+ * (torchrun's agent store). */
 scl_dist_store scl_dist_store_new(const char *host, int port, int is_server, int world_size,
-                                  int64_t timeout_ms, char **err);
+                                  int64_t timeout_ms, const char *prefix, char **err);
 
 /* scl_dist_store_free drops this handle's reference to the store. NULL is ignored. */
 void scl_dist_store_free(scl_dist_store s);
