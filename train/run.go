@@ -134,7 +134,7 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
-	d.Workers, cfg.Threads = splitCPUs(cfg, d.Workers)
+	d.Workers, cfg.Threads = CPUSplit(cfg, d.Workers)
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return res, fmt.Errorf("train: output directory: %w", err)
 	}
@@ -375,12 +375,13 @@ training:
 	return res, nil
 }
 
-// splitCPUs shares the CPUs between augmentation workers and libtorch's intra-op threads when
+// CPUSplit returns the number of augmentation workers and libtorch intra-op threads Run uses:
+// it shares the CPUs between augmentation workers and libtorch's intra-op threads when
 // either is left at 0. On CPU the network is the bottleneck: a quarter of the cores (at least
 // one) build views and the rest run libtorch — on 2 cores one each, since OpenMP threads that
 // compete with busy worker goroutines for a core stall at every barrier. On CUDA the views are
 // the bottleneck: every core but one builds them.
-func splitCPUs(cfg Config, workers int) (int, int) {
+func CPUSplit(cfg Config, workers int) (int, int) {
 	n := runtime.NumCPU()
 	threads := cfg.Threads
 	kind, _, _ := ParseDevice(cfg.Device)
