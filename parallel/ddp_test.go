@@ -24,7 +24,10 @@ import (
 var scenarios = map[string]disttest.Scenario{
 	"train":    trainWorker,
 	"torchrun": torchrunWorker,
+	"stop":     stopWorker,
 }
+
+var lookupEnv = os.LookupEnv
 
 func TestMain(m *testing.M) {
 	if disttest.IsWorker() {
