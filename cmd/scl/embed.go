@@ -17,9 +17,11 @@ import (
 )
 
 // encoderFlags are the flags shared by scl embed and scl serve to open a model.
-func encoderFlags() []cli.Flag {
+// required marks --model required (scl embed checks it itself so that `scl embed merge` runs
+// without it).
+func encoderFlags(required bool) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "ONNX model written by scl export", Required: true},
+		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "ONNX model written by scl export (required)", Required: required},
 		&cli.StringFlag{Name: "device", Value: "auto", Usage: "auto, cpu, cuda or cuda:N (auto falls back to the CPU with a warning)"},
 		&cli.StringFlag{Name: "ort-lib", Usage: "ONNX Runtime shared library (default: $" + infer.LibraryEnv + ", then .deps/lib, then the system)"},
 		&cli.IntFlag{Name: "threads", Usage: "ONNX Runtime intra-op threads (0: one per core)"},
@@ -67,13 +69,13 @@ func openEncoder(c *cli.Context, noSpin bool) (*infer.Encoder, error) {
 
 // embedCommand maps `scl embed` flags onto infer.Extract, and `scl embed merge` onto infer.Merge.
 func embedCommand() *cli.Command {
-	flags := append(encoderFlags(),
+	flags := append(encoderFlags(false),
 		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Usage: "data set: fashion_mnist, cifar10, stl10, folder, files, or a folder-type name (tiny_imagenet, food101, imagenet1k)"},
 		&cli.StringFlag{Name: "split", Value: "test", Usage: "split: train, test, unlabeled (stl10), or any name for folders"},
 		&cli.StringFlag{Name: "data-dir", Usage: "directory of the data set files or images (fashion_mnist defaults to the Debian package's)"},
 		&cli.StringFlag{Name: "list", Usage: "file list, one image path per line (implies --dataset files)"},
 		&cli.BoolFlag{Name: "skip-corrupt", Usage: "skip unreadable images in folders instead of failing"},
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder", Required: true},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder (required)"},
 		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 64, Usage: "images per inference run"},
 		&cli.IntFlag{Name: "workers", Usage: "decode/preprocess goroutines (0: one per core)"},
 		&cli.StringFlag{Name: "shard", Usage: "i/N: extract shard i of N (default from JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)"},
@@ -110,6 +112,9 @@ func embedCommand() *cli.Command {
 func runEmbed(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("embed: unexpected arguments %v", c.Args().Slice())
+	}
+	if c.String("model") == "" || c.String("out") == "" {
+		return fmt.Errorf("embed: --model and --out are required")
 	}
 	shard, shards := 0, 1
 	if s := c.String("shard"); s != "" {

@@ -18,7 +18,7 @@ import (
 
 // serveCommand maps `scl serve` flags onto infer/server.
 func serveCommand() *cli.Command {
-	flags := append(encoderFlags(),
+	flags := append(encoderFlags(true),
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (use :8080 to listen on every interface)"},
 		&cli.StringFlag{Name: "name", Usage: "model name reported in responses (default: the model file's base name)"},
 		&cli.IntFlag{Name: "max-batch", Value: 32, Usage: "largest dynamic batch (images)"},

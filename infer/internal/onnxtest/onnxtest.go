@@ -1,18 +1,16 @@
-// Package onnxtest writes tiny ONNX encoders for the tests of infer and infer/server:
-// Conv(3×3, pad 1) → Relu → GlobalAveragePool → Flatten, input "input" [batch, C, H, W],
-// output "features" [batch, D], with preprocessing in metadata_props. It encodes the protobuf
-// by hand (google.golang.org/protobuf/encoding/protowire) so the tests do not depend on the
-// export packages; it is a test fixture, not a model writer.
+// Package onnxtest writes tiny ONNX encoders for the tests and benchmarks of infer and
+// infer/server, with scl's onnx writer: Conv(3×3, pad 1) → Relu (repeated) →
+// GlobalAveragePool → Flatten (→ MatMul), input "input" [batch, C, H, W], output "features"
+// [batch, D], preprocessing in metadata_props. Forward is an independent plain-Go reference.
 package onnxtest
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"scl/onnx"
 )
 
 // Model describes the tiny encoder to write. Weights are drawn from a PCG seeded by Seed.
@@ -69,144 +67,44 @@ func (m Model) Weights() (w [][]float32, b [][]float32) {
 
 // Write encodes the model and writes it to path.
 func (m Model) Write(path string) error {
-	if err := os.WriteFile(path, m.Bytes(), 0o644); err != nil {
+	b, err := m.Bytes()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("onnxtest: %w", err)
 	}
 	return nil
 }
 
-// Bytes encodes the model as an ONNX ModelProto.
-func (m Model) Bytes() []byte {
+// Bytes encodes the model as an ONNX ModelProto with scl's onnx writer.
+func (m Model) Bytes() ([]byte, error) {
 	w, b := m.Weights()
-	var graph []byte
-	prev := "input"
+	g := onnx.NewGraph("tiny")
+	prev := g.Input("input", onnx.Float, onnx.Dim("batch"), onnx.Dim(m.Channels), onnx.Dim(m.Height), onnx.Dim(m.Width))
 	in := m.Channels
 	for l := range w {
-		wn, bn := fmt.Sprintf("w%d", l), fmt.Sprintf("b%d", l)
-		graph = msg(graph, 5, tensor(wn, []int64{int64(m.Dim), int64(in), 3, 3}, w[l]))
-		graph = msg(graph, 5, tensor(bn, []int64{int64(m.Dim)}, b[l]))
-		conv := fmt.Sprintf("conv%d", l)
-		relu := fmt.Sprintf("relu%d", l)
-		graph = msg(graph, 1, node("Conv", []string{prev, wn, bn}, conv,
-			intsAttr("kernel_shape", 3, 3), intsAttr("pads", 1, 1, 1, 1)))
-		graph = msg(graph, 1, node("Relu", []string{conv}, relu))
-		prev = relu
+		wn := g.Initializer(onnx.FloatTensor(fmt.Sprintf("w%d", l), []int64{int64(m.Dim), int64(in), 3, 3}, w[l]))
+		bn := g.Initializer(onnx.FloatTensor(fmt.Sprintf("b%d", l), []int64{int64(m.Dim)}, b[l]))
+		conv := g.Node("Conv", []string{prev, wn, bn}, onnx.AttrInts("kernel_shape", 3, 3), onnx.AttrInts("pads", 1, 1, 1, 1))
+		prev = g.Node("Relu", []string{conv})
 		in = m.Dim
 	}
-	graph = msg(graph, 1, node("GlobalAveragePool", []string{prev}, "pooled"))
+	pooled := g.Node("GlobalAveragePool", []string{prev})
 	if m.Project > 0 {
-		graph = msg(graph, 1, node("Flatten", []string{"pooled"}, "flat", intAttr("axis", 1)))
-		graph = msg(graph, 5, tensor("proj", []int64{int64(m.Dim), int64(m.Project)}, m.projection()))
-		graph = msg(graph, 1, node("MatMul", []string{"flat", "proj"}, "features"))
+		flat := g.Node("Flatten", []string{pooled}, onnx.AttrInt("axis", 1))
+		proj := g.Initializer(onnx.FloatTensor("proj", []int64{int64(m.Dim), int64(m.Project)}, m.projection()))
+		g.NodeNamed("MatMul", "features", []string{flat, proj})
 	} else {
-		graph = msg(graph, 1, node("Flatten", []string{"pooled"}, "features", intAttr("axis", 1)))
+		g.NodeNamed("Flatten", "features", []string{pooled}, onnx.AttrInt("axis", 1))
 	}
-	graph = str(graph, 2, "tiny")
-	graph = msg(graph, 11, valueInfo("input", dimParam("batch"),
-		dimValue(m.Channels), dimValue(m.Height), dimValue(m.Width)))
-	graph = msg(graph, 12, valueInfo("features", dimParam("batch"), dimValue(m.OutDim())))
-
-	var model []byte
-	model = protowire.AppendTag(model, 1, protowire.VarintType)
-	model = protowire.AppendVarint(model, 8) // ir_version
-	var opset []byte
-	opset = str(opset, 1, "")
-	opset = protowire.AppendTag(opset, 2, protowire.VarintType)
-	opset = protowire.AppendVarint(opset, 17)
-	model = msg(model, 8, opset)
-	model = str(model, 2, "onnxtest")
-	model = msg(model, 7, graph)
-	for k, v := range m.Metadata {
-		var e []byte
-		e = str(e, 1, k)
-		e = str(e, 2, v)
-		model = msg(model, 14, e)
+	g.Output("features", onnx.Float, onnx.Dim("batch"), onnx.Dim(m.OutDim()))
+	model := &onnx.Model{Graph: g, ProducerName: "onnxtest", Metadata: m.Metadata}
+	out, err := model.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("onnxtest: %w", err)
 	}
-	return model
-}
-
-func msg(b []byte, field protowire.Number, m []byte) []byte {
-	b = protowire.AppendTag(b, field, protowire.BytesType)
-	return protowire.AppendBytes(b, m)
-}
-
-func str(b []byte, field protowire.Number, s string) []byte {
-	b = protowire.AppendTag(b, field, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-func tensor(name string, dims []int64, data []float32) []byte {
-	var t []byte
-	for _, d := range dims {
-		t = protowire.AppendTag(t, 1, protowire.VarintType)
-		t = protowire.AppendVarint(t, uint64(d))
-	}
-	t = protowire.AppendTag(t, 2, protowire.VarintType)
-	t = protowire.AppendVarint(t, 1) // FLOAT
-	t = str(t, 8, name)
-	raw := make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
-	}
-	return msg(t, 9, raw)
-}
-
-func node(op string, inputs []string, output string, attrs ...[]byte) []byte {
-	var n []byte
-	for _, in := range inputs {
-		n = str(n, 1, in)
-	}
-	n = str(n, 2, output)
-	n = str(n, 3, output)
-	n = str(n, 4, op)
-	for _, a := range attrs {
-		n = msg(n, 5, a)
-	}
-	return n
-}
-
-func intsAttr(name string, v ...int64) []byte {
-	var a []byte
-	a = str(a, 1, name)
-	for _, x := range v {
-		a = protowire.AppendTag(a, 8, protowire.VarintType)
-		a = protowire.AppendVarint(a, uint64(x))
-	}
-	a = protowire.AppendTag(a, 20, protowire.VarintType)
-	return protowire.AppendVarint(a, 7) // INTS
-}
-
-func intAttr(name string, v int64) []byte {
-	var a []byte
-	a = str(a, 1, name)
-	a = protowire.AppendTag(a, 3, protowire.VarintType)
-	a = protowire.AppendVarint(a, uint64(v))
-	a = protowire.AppendTag(a, 20, protowire.VarintType)
-	return protowire.AppendVarint(a, 2) // INT
-}
-
-func dimValue(v int) []byte {
-	var d []byte
-	d = protowire.AppendTag(d, 1, protowire.VarintType)
-	return protowire.AppendVarint(d, uint64(v))
-}
-
-func dimParam(name string) []byte { return str(nil, 2, name) }
-
-func valueInfo(name string, dims ...[]byte) []byte {
-	var shape []byte
-	for _, d := range dims {
-		shape = msg(shape, 1, d)
-	}
-	var tt []byte
-	tt = protowire.AppendTag(tt, 1, protowire.VarintType)
-	tt = protowire.AppendVarint(tt, 1) // FLOAT
-	tt = msg(tt, 2, shape)
-	var typ []byte
-	typ = msg(typ, 1, tt)
-	var v []byte
-	v = str(v, 1, name)
-	return msg(v, 2, typ)
+	return out, nil
 }
 
 // Forward computes the model's output for one CHW image in plain Go (float64 accumulation),
