@@ -36,8 +36,17 @@
 // Stopping is tested on the gradient in the original variables, as
 // scikit-learn does.
 //
-// One evaluation of f and ∇f costs two N×D×K matrix products (gonum BLAS,
-// parallel) and a softmax over N×K, split across goroutines.
+// One evaluation of f and ∇f reads each row once: K dot products, a softmax
+// and K axpy updates with gonum's vector kernels, 2·N·D·K multiply-adds in
+// all, over blocks of 1024 rows spread across goroutines and summed in block
+// order (results do not depend on the number of goroutines). Features are
+// held as float64: N·D·8 bytes (376 MB for 60,000 × 784).
+//
+// # Periodic evaluation
+//
+// A trainer builds a train and a test [Dataset] (from [NewDataset] on its
+// embeddings, or [LoadSplit] on files) and calls [Assess], which returns a
+// [Report]; [Options] selects the linear probe, kNN or both.
 //
 // # kNN
 //

@@ -183,7 +183,7 @@ func FitLogistic(ctx context.Context, train *Dataset, cfg LogisticConfig) (*Logi
 		},
 	}
 	settings := &optimize.Settings{
-		Converger:       conv,
+		Converger: conv,
 		// gonum counts the starting point as a major iteration; SciPy does not.
 		MajorIterations: cfg.MaxIter + 1,
 		// SciPy's maxfun default.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -97,7 +96,7 @@ func runProbe(c *cli.Context) error {
 		}
 	}
 	printSummary(c, rep)
-	return context.Cause(ctx)
+	return nil
 }
 
 // splitList flattens repeated and comma-separated flag values.
