@@ -50,6 +50,10 @@ type result struct {
 	SecPerStep float64 // wall-clock per step, rank 0
 	CommShare  float64 // fraction of the step spent in gradient all-reduce (rank 0)
 	Loss       float64
+	// Bucketed and PerTensor are the seconds of one gradient all-reduce with 25 MiB buckets and
+	// with one bucket per tensor (distributed runs only).
+	Bucketed, PerTensor float64
+	Tensors, Buckets    int
 }
 
 func main() {
@@ -81,6 +85,7 @@ func run() error {
 	}
 	specs := []runSpec{
 		{"1 process × 1 thread", 1, 1},
+		{fmt.Sprintf("1 process × 1 thread, batch %d", *batch / *world), 1, 1},
 		{fmt.Sprintf("1 process × %d threads", *world), 1, *world},
 		{fmt.Sprintf("%d processes × 1 thread (gloo)", *world), *world, 1},
 	}
@@ -89,6 +94,9 @@ func run() error {
 		for i, sp := range specs {
 			c := cfg
 			c.Threads = sp.threads
+			if i == 1 {
+				c.Batch = cfg.Batch / *world // one rank's share of the work, no communication
+			}
 			res, err := spawn(sp.world, c)
 			if err != nil {
 				return fmt.Errorf("%s: %w", sp.name, err)
@@ -103,9 +111,14 @@ func run() error {
 	for i, sp := range specs {
 		fmt.Printf("  %-32s %.3f s/step  (gradient all-reduce %.1f%% of the step, loss %.4f)\n", sp.name, best[i].SecPerStep, 100*best[i].CommShare, best[i].Loss)
 	}
-	t1, tw, tdp := best[0].SecPerStep, best[1].SecPerStep, best[2].SecPerStep
+	t1, tshare, tw, tdp := best[0].SecPerStep, best[1].SecPerStep, best[2].SecPerStep, best[3].SecPerStep
 	fmt.Printf("strong-scaling efficiency of %d processes vs 1 process × 1 thread: %.2f (speedup %.2f×)\n", *world, t1/(float64(*world)*tdp), t1/tdp)
+	fmt.Printf("  of which compute at batch %d: one rank's share alone runs at efficiency %.2f; distribution overhead: %d processes take %.2f× the time of that share\n",
+		cfg.Batch / *world, t1/(float64(*world)*tshare), *world, tdp/tshare)
 	fmt.Printf("speedup of %d processes vs 1 process × %d threads: %.2f×\n", *world, *world, tw/tdp)
+	d := best[3]
+	fmt.Printf("gradient all-reduce of %d tensors: %d bucket(s) of ≤25 MiB %.1f ms vs one bucket per tensor %.1f ms: bucketing %.2f× faster\n",
+		d.Tensors, d.Buckets, 1e3*d.Bucketed, 1e3*d.PerTensor, d.PerTensor/d.Bucketed)
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average during the run: %s", l)
 	}
@@ -267,8 +280,32 @@ func worker() error {
 			comm += cd
 		}
 	}
+	res := result{SecPerStep: total.Seconds() / float64(c.Steps), CommShare: comm.Seconds() / total.Seconds(), Loss: last}
+	if dp != nil {
+		per, err := parallel.New(g, parallel.Tensors(params), parallel.Config{BucketBytes: 1})
+		if err != nil {
+			return err
+		}
+		res.Tensors, res.Buckets = len(params), dp.Buckets()
+		const reps = 5
+		for _, m := range []struct {
+			d   *parallel.DataParallel
+			out *float64
+		}{{dp, &res.Bucketed}, {per, &res.PerTensor}, {dp, &res.Bucketed}, {per, &res.PerTensor}} {
+			start := time.Now()
+			for i := 0; i < reps; i++ {
+				if err := m.d.SyncGrads(); err != nil {
+					return err
+				}
+			}
+			// Keep the faster of the two passes (the first warms up).
+			if t := time.Since(start).Seconds() / reps; *m.out == 0 || t < *m.out {
+				*m.out = t
+			}
+		}
+	}
 	if env.Rank == 0 {
-		js, _ := json.Marshal(result{SecPerStep: total.Seconds() / float64(c.Steps), CommShare: comm.Seconds() / total.Seconds(), Loss: last})
+		js, _ := json.Marshal(res)
 		fmt.Println(string(js))
 	}
 	return nil
