@@ -18,9 +18,13 @@ const (
 	DefaultTemperature = 0.07
 )
 
-// knnBlock is the number of test rows whose similarities are computed at once
-// (a knnBlock×N matrix).
-const knnBlock = 64
+// knnBlock is the most test rows whose similarities are computed at once (a
+// block×N_train matrix per goroutine), and knnBlockElems bounds that matrix
+// (32 MiB of float64) for large training splits.
+const (
+	knnBlock      = 64
+	knnBlockElems = 4 << 20
+)
 
 // KNNConfig configures KNN. The zero value means the defaults.
 type KNNConfig struct {
@@ -90,17 +94,18 @@ func KNN(ctx context.Context, train, test *Dataset, cfg KNNConfig) (*KNNResult, 
 	testN := normalizedCopy(test)
 	res := &KNNResult{Classes: classes, Scores: make([]float64, test.Rows*nc)}
 
-	blocks := (test.Rows + knnBlock - 1) / knnBlock
+	block := max(1, min(knnBlock, knnBlockElems/train.Rows))
+	blocks := (test.Rows + block - 1) / block
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for t := 0; t < min(cfg.Threads, blocks); t++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sims := make([]float64, knnBlock*train.Rows)
+			sims := make([]float64, block*train.Rows)
 			h := &neighbourHeap{}
 			for b := range jobs {
-				lo, hi := b*knnBlock, min((b+1)*knnBlock, test.Rows)
+				lo, hi := b*block, min((b+1)*block, test.Rows)
 				rows := hi - lo
 				// sims = testBlock · trainᵀ, single-threaded here: the goroutines
 				// already cover the cores.
