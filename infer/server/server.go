@@ -93,6 +93,12 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /readyz", s.observe("/readyz", s.handleReady))
 	mux.HandleFunc("GET /info", s.observe("/info", s.auth(s.handleInfo)))
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	for path, method := range map[string]string{"/v1/embeddings": "POST", "/embed": "POST", "/healthz": "GET", "/readyz": "GET", "/info": "GET", "/metrics": "GET"} {
+		mux.HandleFunc(path, s.observe(path, func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", method)
+			return &Error{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("method %s not allowed on %s, use %s", r.Method, path, method)}
+		}))
+	}
 	mux.HandleFunc("/", s.observe("other", func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	s.mux = mux
 	return s, nil

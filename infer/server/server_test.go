@@ -200,6 +200,17 @@ func TestBadRequests(t *testing.T) {
 		}
 		resp.Body.Close()
 	})
+	t.Run("wrong method", func(t *testing.T) {
+		resp, err := ts.Client().Get(ts.URL + "/v1/embeddings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" || !strings.Contains(string(b), "use POST") {
+			t.Fatalf("got %d %s (Allow %q), want 405 with a JSON error and Allow: POST", resp.StatusCode, b, resp.Header.Get("Allow"))
+		}
+	})
 	t.Run("unknown path", func(t *testing.T) {
 		resp, err := ts.Client().Get(ts.URL + "/v2/whatever")
 		if err != nil {
