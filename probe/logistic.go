@@ -39,7 +39,9 @@ type LogisticConfig struct {
 	// NoIntercept fits no intercept (scikit-learn's fit_intercept=False).
 	NoIntercept bool
 	// NoPrecondition runs L-BFGS on the original variables, exactly as
-	// scikit-learn does (slower; for comparisons).
+	// scikit-learn does (slower; for comparisons). The preconditioner is also
+	// skipped when its cost would not pay off (few rows, wide features);
+	// FitInfo.Precond says whether it was used.
 	NoPrecondition bool
 	// Threads is the number of goroutines for the softmax (default GOMAXPROCS;
 	// gonum's BLAS uses GOMAXPROCS).
@@ -133,7 +135,7 @@ func FitLogistic(ctx context.Context, train *Dataset, cfg LogisticConfig) (*Logi
 	ld := d + 1
 	obj := newObjective(train, y, k, cfg.C, !cfg.NoIntercept, cfg.Threads)
 	var pre *preconditioner
-	if !cfg.NoPrecondition {
+	if !cfg.NoPrecondition && preconditionPays(train.Rows, d, k) {
 		pre = newPreconditioner(train, k, cfg.C, !cfg.NoIntercept)
 	}
 

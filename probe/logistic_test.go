@@ -195,6 +195,9 @@ func TestMatchesScikitLearn(t *testing.T) {
 				// are pinned by the data term's curvature, comparable here. 1e-6
 				// is where the line search meets rounding: f ~ 100 changes by
 				// ε·f ~ 2e-14 ~ |∇f|²·C, so smaller gradients cannot be resolved.
+				if info.Precond != precond {
+					t.Errorf("preconditioned: got %v, want %v", info.Precond, precond)
+				}
 				if info.GradMax > 1e-6 {
 					t.Errorf("max |gradient| at the solution: got %g, want ≤ 1e-6 (%s)", info.GradMax, info.Reason)
 				}
@@ -359,5 +362,23 @@ func TestFitErrors(t *testing.T) {
 			_, _, err := FitLogistic(context.Background(), tc.ds, tc.cfg)
 			assertErrContains(t, err, tc.want)
 		})
+	}
+}
+
+func TestPreconditionPays(t *testing.T) {
+	tests := []struct {
+		n, d, k int
+		want    bool
+	}{
+		{60000, 784, 10, true},  // Fashion-MNIST pixels: 1.5 evaluations once
+		{50000, 2048, 10, true}, // CIFAR-10, ResNet-50 features
+		{5000, 2048, 10, false}, // STL-10, ResNet-50 features: 56 evaluations once
+		{300, 5, 3, true},       // the reference cases
+		{100, 1000, 2, false},   // wider than tall
+	}
+	for _, tc := range tests {
+		if got := preconditionPays(tc.n, tc.d, tc.k); got != tc.want {
+			t.Errorf("preconditionPays(%d, %d, %d): got %v, want %v", tc.n, tc.d, tc.k, got, tc.want)
+		}
 	}
 }

@@ -28,6 +28,21 @@ type preconditioner struct {
 	ld int
 }
 
+// preconditionPays reports whether the preconditioner is expected to save
+// time: its one-off cost m·(D+1)²/2 + (D+1)³/3 must stay below 10 evaluations
+// of the objective (2·N·D·K each) and its per-evaluation cost, two triangular
+// solves of K×(D+1)², below a tenth of one. Wide features on few rows (say
+// 5,000 × 2,048) fail this; they are also the well-conditioned cases, where
+// the regulariser dominates and plain L-BFGS needs few iterations.
+func preconditionPays(n, d, k int) bool {
+	m := float64(min(n, preconditionRows))
+	ld := float64(d + 1)
+	eval := 2 * float64(n) * float64(d) * float64(k)
+	once := m*ld*ld/2 + ld*ld*ld/3
+	perEval := 2 * float64(k) * ld * ld
+	return once <= 10*eval && perEval <= 0.1*eval
+}
+
 // newPreconditioner returns nil when A is not positive definite (then the
 // fit runs on the original variables).
 func newPreconditioner(ds *Dataset, k int, c float64, fitIntercept bool) *preconditioner {
