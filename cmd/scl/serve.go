@@ -40,6 +40,9 @@ func serveCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return fmt.Errorf("serve: unexpected arguments %v", c.Args().Slice())
 			}
+			// Installed first, so SIGTERM during start-up also ends cleanly.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			enc, err := openEncoder(c, true)
 			if err != nil {
 				return err
@@ -63,8 +66,11 @@ func serveCommand() *cli.Command {
 				srv.Close()
 				return fmt.Errorf("serve: %w", err)
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			if ctx.Err() != nil {
+				ln.Close()
+				srv.Close()
+				return nil
+			}
 			info := srv.Info()
 			fmt.Fprintf(c.App.ErrWriter, "serve: %s (%d-d, %s, ONNX Runtime %s) on http://%s\n", name, info.Dims, info.Provider, info.ORTVersion, ln.Addr())
 			err = srv.Serve(ctx, ln)
