@@ -29,7 +29,8 @@ func CUDASynchronize(index int) error {
 	return takeError("CUDASynchronize", cerr)
 }
 
-// SetNumThreads sets libtorch's intra-op CPU thread count (process-wide).
+// SetNumThreads sets libtorch's intra-op CPU thread count (n > 0), process-wide: OpenMP keeps
+// the setting per OS thread, so every later native call applies it to the thread it runs on.
 func SetNumThreads(n int) { C.scl_set_num_threads(C.int(n)) }
 
 // NumThreads returns libtorch's intra-op CPU thread count.

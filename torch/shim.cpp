@@ -16,6 +16,7 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -64,6 +65,17 @@ const at::Tensor &undefined_tensor() {
 }
 
 const at::Tensor &unwrap(scl_tensor t) { return t == nullptr ? undefined_tensor() : t->t; }
+
+// Intra-op thread count requested through scl_set_num_threads (0: libtorch's default).
+// at::set_num_threads only reaches OpenMP's per-thread setting of the calling OS thread (and of
+// threads that start using ATen later), while cgo calls arrive on whichever thread the goroutine
+// runs on; every call brings its thread in line first (omp_get_max_threads is cheap).
+std::atomic<int> g_threads{0};
+
+void sync_threads() {
+  int n = g_threads.load(std::memory_order_relaxed);
+  if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
+}
 
 // ModeGuard sets grad mode and autocast state for one call and restores them afterwards.
 class ModeGuard {
@@ -228,6 +240,7 @@ void scl_op_call(scl_op op, int mode, int nargs, const int32_t *kinds, const int
         throw std::runtime_error("unknown argument kind " + std::to_string(kinds[a]));
     }
   }
+  sync_threads();
   {
     ModeGuard guard(mode);
     op->h.callBoxed(&stack);
@@ -333,6 +346,7 @@ void scl_backward(int n, const scl_tensor *roots, const scl_tensor *grads, int r
     r.push_back(unwrap(roots[i]));
     g.push_back(grads == nullptr ? at::Tensor() : unwrap(grads[i]));
   }
+  sync_threads();
   c10::AutoGradMode grad_mode(create_graph != 0);
   torch::autograd::backward(r, g, c10::optional<bool>(retain_graph != 0), create_graph != 0);
   SCL_CATCH(err)
@@ -354,6 +368,8 @@ int scl_cuda_device_count(void) {
 
 void scl_set_num_threads(int n) {
   try {
+    if (n <= 0) return;
+    g_threads.store(n);
     at::set_num_threads(n);
   } catch (...) {
   }

@@ -105,7 +105,9 @@ void scl_manual_seed(uint64_t seed, char **err);
 /* scl_cuda_device_count returns the number of usable CUDA devices (0 when CUDA is absent). */
 int scl_cuda_device_count(void);
 
-/* scl_set_num_threads sets libtorch's intra-op thread count; scl_num_threads reads it. */
+/* scl_set_num_threads sets libtorch's intra-op thread count (n > 0) for every OS thread: each later
+ * op or backward call applies it to its calling thread first. scl_num_threads reads the calling
+ * thread's count. */
 void scl_set_num_threads(int n);
 int scl_num_threads(void);
 

@@ -24,13 +24,14 @@ import (
 	"scl/models"
 	"scl/models/torchnet"
 	"scl/torch"
+	"scl/torch/amp"
 	"scl/torch/nn"
 	"scl/torch/optim"
 )
 
 type config struct {
 	batch, steps, warmup, rounds, threads int
-	python, device                        string
+	python, device, amp                   string
 }
 
 func main() {
@@ -42,6 +43,7 @@ func main() {
 	flag.IntVar(&c.threads, "threads", runtime.NumCPU(), "intra-op threads for both sides")
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python with torch and torchvision")
 	flag.StringVar(&c.device, "device", "cpu", "cpu or cuda[:N]")
+	flag.StringVar(&c.amp, "amp", "", "mixed precision: fp16 (with loss scaling) or bf16; empty for float32")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "torch-bench:", err)
@@ -67,8 +69,8 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ResNet-18 (CIFAR stem) training step, batch %d, 32×32, Adam, %s, %d threads, libtorch %s\n",
-		c.batch, dev, c.threads, torch.Version())
+	fmt.Printf("ResNet-18 (CIFAR stem) training step, batch %d, 32×32, Adam, %s, amp %q, %d threads, libtorch %s\n",
+		c.batch, dev, c.amp, c.threads, torch.Version())
 	var bestGo, bestPy float64
 	var pyTorch string
 	for r := 0; r < c.rounds; r++ {
@@ -98,6 +100,8 @@ type bench struct {
 	enc  *torchnet.Module
 	head *nn.Linear
 	opt  *optim.Adam
+	lowp torch.DType // autocast type, Default for float32
+	sc   *amp.Scaler
 	data *torch.Scope
 	x, y *torch.Tensor
 }
@@ -116,6 +120,17 @@ func newBench(c config, dev torch.Device) (*bench, error) {
 		return nil, err
 	}
 	b.opt = optim.NewAdam(st.Params(), optim.AdamConfig{LR: 3e-4, WeightDecay: 1e-5})
+	switch c.amp {
+	case "":
+	case "fp16":
+		b.lowp = torch.Float16
+	case "bf16":
+		b.lowp = torch.BFloat16
+	default:
+		b.close()
+		return nil, fmt.Errorf("-amp %q: want fp16, bf16 or empty", c.amp)
+	}
+	b.sc = amp.NewScaler(amp.Config{Disabled: b.lowp != torch.Float16})
 	b.data = torch.NewScope()
 	b.x = b.data.ToDevice(b.data.Randn(torch.Opts{}, int64(c.batch), 3, 32, 32), dev, false)
 	b.y = b.data.ToDevice(b.data.RandInt(torch.Opts{}, 0, 10, int64(c.batch)), dev, false)
@@ -140,15 +155,20 @@ func (b *bench) step() error {
 	if err := b.st.ZeroGrad(); err != nil {
 		return err
 	}
-	logits := b.head.Forward(s, b.enc.Forward(s, b.x))
-	loss := s.CrossEntropy(logits, b.y, torch.ReduceMean, 0)
+	fwd := s
+	if b.lowp != torch.Default {
+		fwd = s.Autocast(b.dev.Type, b.lowp)
+	}
+	logits := b.head.Forward(fwd, b.enc.Forward(fwd, b.x))
+	loss := s.CrossEntropy(s.To(logits, torch.Float32), b.y, torch.ReduceMean, 0)
 	if err := s.Err(); err != nil {
 		return err
 	}
-	if err := s.Backward(loss); err != nil {
+	if err := s.Backward(b.sc.Scale(s, loss)); err != nil {
 		return err
 	}
-	return b.opt.Step()
+	_, err := b.sc.Step(b.opt, b.st.Params())
+	return err
 }
 
 func (b *bench) sync() error {
@@ -182,7 +202,7 @@ func (b *bench) round() (float64, error) {
 
 func pythonRound(c config, script string) (float64, string, error) {
 	cmd := exec.Command(c.python, script, "--batch", fmt.Sprint(c.batch), "--steps", fmt.Sprint(c.steps),
-		"--warmup", fmt.Sprint(c.warmup), "--threads", fmt.Sprint(c.threads), "--device", c.device)
+		"--warmup", fmt.Sprint(c.warmup), "--threads", fmt.Sprint(c.threads), "--device", c.device, "--amp", c.amp)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -4,6 +4,7 @@ Run by the Go benchmark program (main.go) in the same run; prints one JSON line
 {"images_per_s": ..., "torch": ...}. Use Debian's /usr/bin/python3 (torch 1.13, torchvision 0.14).
 """
 import argparse
+import contextlib
 import json
 import time
 
@@ -19,6 +20,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--amp", default="", choices=["", "fp16", "bf16"])
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -34,12 +36,18 @@ def main():
     x = torch.randn(args.batch, 3, 32, 32, device=dev)
     y = torch.randint(0, 10, (args.batch,), device=dev)
     loss_fn = nn.CrossEntropyLoss()
+    amp_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(args.amp)
+    scaler = torch.cuda.amp.GradScaler(enabled=args.amp == "fp16")
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), y)
-        loss.backward()
-        opt.step()
+        ctx = torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype is not None else contextlib.nullcontext()
+        with ctx:
+            out = net(x)
+        loss = loss_fn(out.float(), y)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
         return loss
 
     for _ in range(args.warmup):

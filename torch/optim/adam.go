@@ -3,6 +3,7 @@
 package optim
 
 import (
+	"fmt"
 	"math"
 
 	"scl/torch"
@@ -57,28 +58,66 @@ func NewAdamW(params []*nn.Var, cfg AdamConfig) *Adam {
 	return &Adam{base: newBase(params, cfg.LR, "exp_avg", "exp_avg_sq"), cfg: cfg, decoupled: true}
 }
 
-// Step applies one Adam update.
+// Step applies one Adam update to every parameter with a gradient, with multi-tensor ops
+// (one call per formula line for all parameters, split into decayed and undecayed groups).
 func (a *Adam) Step() error {
 	c := a.cfg
-	return a.each(func(s *torch.Scope, v *nn.Var, g *torch.Tensor) {
-		decay := c.WeightDecay != 0 && (c.Decay == nil || c.Decay(v))
-		if decay {
+	type group struct {
+		ps, gs, ms, vs []*torch.Tensor
+		names          []string
+	}
+	var decayed, plain group
+	s := torch.NewScope()
+	defer s.Close()
+	ng := s.NoGrad()
+	for _, v := range a.params {
+		g := ng.Grad(v.T)
+		if g == nil {
+			continue
+		}
+		grp := &plain
+		if c.WeightDecay != 0 && (c.Decay == nil || c.Decay(v)) {
+			grp = &decayed
+		}
+		grp.ps = append(grp.ps, v.T)
+		grp.gs = append(grp.gs, g)
+		grp.ms = append(grp.ms, a.buf("exp_avg", v))
+		grp.vs = append(grp.vs, a.buf("exp_avg_sq", v))
+		grp.names = append(grp.names, v.Name)
+	}
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("optim: adam step %d: %w", a.steps+1, err)
+	}
+	if err := a.scope.Err(); err != nil {
+		return fmt.Errorf("optim: adam step %d: state: %w", a.steps+1, err)
+	}
+	a.steps++
+	t := float64(a.steps)
+	bc1 := 1 - math.Pow(c.Beta1, t)
+	bc2 := 1 - math.Pow(c.Beta2, t)
+	for _, grp := range []*group{&decayed, &plain} {
+		if len(grp.ps) == 0 {
+			continue
+		}
+		gs := grp.gs
+		if grp == &decayed {
 			if a.decoupled {
-				s.MulScalarInPlace(v.T, 1-a.lr*c.WeightDecay)
+				ng.ForeachMulScalarInPlace(grp.ps, 1-a.lr*c.WeightDecay)
 			} else {
-				g = s.AddScaled(g, v.T, c.WeightDecay)
+				gs = ng.ForeachAdd(gs, grp.ps, c.WeightDecay)
 			}
 		}
-		m := a.buf("exp_avg", v)
-		sq := a.buf("exp_avg_sq", v)
-		t := float64(a.steps)
-		s.MulScalarInPlace(m, c.Beta1)
-		s.AddInPlace(m, g, 1-c.Beta1)
-		s.MulScalarInPlace(sq, c.Beta2)
-		s.AddcmulInPlace(sq, g, g, 1-c.Beta2)
-		bc1 := 1 - math.Pow(c.Beta1, t)
-		bc2 := 1 - math.Pow(c.Beta2, t)
-		denom := s.AddScalar(s.DivScalar(s.Sqrt(sq), math.Sqrt(bc2)), c.Eps)
-		s.AddcdivInPlace(v.T, m, denom, -a.lr/bc1)
-	})
+		ng.ForeachMulScalarInPlace(grp.ms, c.Beta1)
+		ng.ForeachAddInPlace(grp.ms, gs, 1-c.Beta1)
+		ng.ForeachMulScalarInPlace(grp.vs, c.Beta2)
+		ng.ForeachAddcmulInPlace(grp.vs, gs, gs, 1-c.Beta2)
+		den := ng.ForeachSqrt(grp.vs)
+		ng.ForeachDivScalarInPlace(den, math.Sqrt(bc2))
+		ng.ForeachAddScalarInPlace(den, c.Eps)
+		ng.ForeachAddcdivInPlace(grp.ps, grp.ms, den, -a.lr/bc1)
+		if err := s.Err(); err != nil {
+			return fmt.Errorf("optim: adam step %d, parameters %v: %w", a.steps, grp.names, err)
+		}
+	}
+	return nil
 }
