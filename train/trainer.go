@@ -36,6 +36,9 @@ type Trainer struct {
 	slices    []multicrop.Slice
 	ema       schedule.EMA
 
+	// autocast is the low-precision type of the forward passes (Default: none).
+	autocast torch.DType
+
 	// Position: optimizer steps completed, and where the next batch comes from.
 	step, epoch, batch int
 	stepsPerEpoch      int
@@ -127,6 +130,12 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 		return nil, err
 	}
 	t.scaler = amp.NewScaler(amp.Config{Disabled: cfg.Precision != FP16})
+	switch cfg.Precision {
+	case FP16:
+		t.autocast = torch.Float16
+	case BF16:
+		t.autocast = torch.BFloat16
+	}
 	if t.pairs, err = multicrop.Pairs(cfg.GlobalViews, cfg.LocalViews); err != nil {
 		return nil, err
 	}
@@ -303,6 +312,14 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 	}
 	t.online.Store.SetTraining(true)
 	t.target.Store.SetTraining(true)
+	// BatchNorm running statistics change in the forward pass; keep a copy so that a step
+	// refused for a non-finite loss (fp32/bf16) or skipped by the loss scaler (fp16) leaves no
+	// NaN in them (they are what evaluation and export use).
+	snap, err := t.snapshotBuffers()
+	defer snap.Close()
+	if err != nil {
+		return res, err
+	}
 	m := float64(len(t.slices))
 	for _, sl := range t.slices {
 		l, kl, err := t.sliceLoss(b, sl, lcfg, m)
@@ -317,6 +334,9 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 		for _, v := range t.params {
 			v.T.ZeroGrad()
 		}
+		if err := t.restoreBuffers(snap); err != nil {
+			return res, err
+		}
 		return res, fmt.Errorf("%w: loss %v at step %d (epoch %d, batch %d)", ErrNonFinite, res.Loss, t.step+1, t.epoch, t.batch)
 	}
 	stepped, err := t.scaler.Step(t.opt, t.params)
@@ -324,6 +344,11 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 		return res, fmt.Errorf("train: optimizer step %d: %w", t.step+1, err)
 	}
 	res.Skipped = !stepped
+	if res.Skipped {
+		if err := t.restoreBuffers(snap); err != nil {
+			return res, err
+		}
+	}
 	res.LossScale = t.scaler.Value()
 	res.EMA = t.ema.Action(t.step)
 	switch res.EMA {
@@ -347,6 +372,45 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 	return res, err
 }
 
+// bufferSnapshot holds copies of the networks' buffers (running statistics and counters).
+type bufferSnapshot struct {
+	s      *torch.Scope
+	vars   []*torch.Tensor
+	copies []*torch.Tensor
+}
+
+func (b *bufferSnapshot) Close() {
+	if b != nil {
+		b.s.Close()
+	}
+}
+
+func (t *Trainer) snapshotBuffers() (*bufferSnapshot, error) {
+	b := &bufferSnapshot{s: torch.NewScope()}
+	ng := b.s.NoGrad()
+	for _, st := range []*torchnet.Model{t.online, t.target} {
+		for _, v := range st.Store.Buffers() {
+			b.vars = append(b.vars, v.T)
+			b.copies = append(b.copies, ng.Clone(v.T))
+		}
+	}
+	if err := b.s.Err(); err != nil {
+		return b, fmt.Errorf("train: snapshot BatchNorm statistics: %w", err)
+	}
+	return b, nil
+}
+
+func (t *Trainer) restoreBuffers(b *bufferSnapshot) error {
+	ng := b.s.NoGrad()
+	for i, v := range b.vars {
+		ng.CopyInPlace(v, b.copies[i])
+	}
+	if err := b.s.Err(); err != nil {
+		return fmt.Errorf("train: restore BatchNorm statistics: %w", err)
+	}
+	return nil
+}
+
 // scalars returns exp(τ) and b.
 func (t *Trainer) scalars() (scale, bias float64, err error) {
 	tau, err := t.tau.Item()
@@ -363,11 +427,8 @@ func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m flo
 	s := torch.NewScope()
 	defer s.Close()
 	fwd := s
-	switch t.cfg.Precision {
-	case FP16:
-		fwd = s.Autocast(t.dev.Type, torch.Float16)
-	case BF16:
-		fwd = s.Autocast(t.dev.Type, torch.BFloat16)
+	if t.autocast != torch.Default {
+		fwd = s.Autocast(t.dev.Type, t.autocast)
 	}
 	n := int64(sl.Len())
 	inputs := make([]*torch.Tensor, len(b.Views))

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"scl/data/augment"
+	"scl/torch/amp"
 	"scl/torch"
 )
 
@@ -235,21 +236,72 @@ func TestNonFiniteLossStops(t *testing.T) {
 	if !errors.Is(err, ErrNonFinite) {
 		t.Fatalf("Step with a NaN input: %v, want ErrNonFinite", err)
 	}
-	// Trainable parameters are untouched; BatchNorm running statistics did see the NaN in the
-	// forward pass, which is why the run stops without writing a checkpoint.
+	// Nothing changed: parameters, τ and b, and the BatchNorm running statistics the forward
+	// pass had updated (restored from their snapshot).
 	after := paramsOf(t, tr)
-	for _, v := range tr.online.Store.Params() {
-		name := "online." + v.Name
-		if d := maxDiff(after[name], before[name]); d != 0 {
+	for name, w := range before {
+		if d := maxDiff(after[name], w); d != 0 || math.IsNaN(d) {
 			t.Errorf("%s changed by %g after a refused step", name, d)
-		}
-	}
-	for _, name := range []string{"tau", "bias"} {
-		if after[name][0] != before[name][0] {
-			t.Errorf("%s changed after a refused step", name)
 		}
 	}
 	if tr.Steps() != 0 {
 		t.Errorf("steps %d after a refused step, want 0", tr.Steps())
+	}
+}
+
+func TestBF16OnCPU(t *testing.T) {
+	c := tinyConfig(t)
+	ref := newTrainer(t, c, 4)
+	want, err := ref.Step(syntheticBatch(c, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Precision = BF16
+	tr := newTrainer(t, c, 4)
+	got, err := tr.Step(syntheticBatch(c, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bf16 keeps 8 mantissa bits (relative rounding 2⁻⁸ per op); the loss itself is float32.
+	if e := math.Abs(got.Loss-want.Loss) / want.Loss; e > 5e-2 {
+		t.Errorf("bf16 first-step loss %v, fp32 %v (relative difference %.2g)", got.Loss, want.Loss, e)
+	}
+}
+
+// TestFP16ScalerSkipsNonFiniteStep drives the fp16 path (loss scaling, skip on overflow) on the
+// CPU, where float16 autocast is unavailable: the forward runs in float32, the scaler is live.
+func TestFP16ScalerSkipsNonFiniteStep(t *testing.T) {
+	c := tinyConfig(t)
+	tr := newTrainer(t, c, 4)
+	tr.cfg.Precision = FP16
+	tr.scaler = amp.NewScaler(amp.Config{})
+	before := paramsOf(t, tr)
+	b := syntheticBatch(c, 0)
+	b.Views[1][5] = float32(math.Inf(1))
+	r, err := tr.Step(b)
+	if err != nil {
+		t.Fatalf("fp16 step with an inf input: %v, want the scaler to skip it", err)
+	}
+	if !r.Skipped || r.LossScale != 32768 {
+		t.Errorf("skipped %v, loss scale %v: want a skipped step and the scale halved to 32768", r.Skipped, r.LossScale)
+	}
+	// Step 0 hard-copies online → target; everything else, BatchNorm statistics included, is
+	// as before the step.
+	after := paramsOf(t, tr)
+	for _, v := range tr.online.Store.Vars() {
+		name := "online." + v.Name
+		if d := maxDiff(after[name], before[name]); d != 0 || math.IsNaN(d) {
+			t.Errorf("%s changed by %g in a skipped step", name, d)
+		}
+	}
+	if tr.Steps() != 1 {
+		t.Errorf("steps %d after a skipped step, want 1 (the reference counts it)", tr.Steps())
+	}
+	r, err = tr.Step(syntheticBatch(c, 1))
+	if err != nil || r.Skipped || math.IsNaN(r.Loss) {
+		t.Fatalf("next fp16 step: %+v, %v: want a clean step", r, err)
+	}
+	if r.LossScale != 32768 {
+		t.Errorf("loss scale %v after one clean step, want 32768 (growth only after 2000)", r.LossScale)
 	}
 }
