@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"scl/data/augment"
-	"scl/torch/amp"
 	"scl/torch"
+	"scl/torch/amp"
 )
 
 // tinyConfig is a ResNet-18 of base width 4 on 16-pixel images: a few milliseconds per step.
