@@ -106,9 +106,9 @@ type trainResult struct {
 	LeakedTensors int64
 }
 
-// train runs trainSteps steps of SGD with an EMA target, as rank of world over g (nil: one
+// trainTiny runs trainSteps steps of SGD with an EMA target, as rank of world over g (nil: one
 // process holding the whole global batch).
-func train(g *dist.Group, rank, world int, seed uint64) (trainResult, error) {
+func trainTiny(g *dist.Group, rank, world int, seed uint64) (trainResult, error) {
 	var res trainResult
 	live := torch.LiveTensors()
 	online, err := newTiny(seed)
@@ -244,7 +244,7 @@ func trainWorker(rank, world int) (any, error) {
 	}
 	defer g.Close()
 	// Each rank initialises differently; the broadcast must make them equal.
-	return train(g, rank, world, seedInit+uint64(rank))
+	return trainTiny(g, rank, world, seedInit+uint64(rank))
 }
 
 // TestDataParallelMatchesSingleProcess trains 2 Gloo processes on loopback and one process on
@@ -257,7 +257,7 @@ func TestDataParallelMatchesSingleProcess(t *testing.T) {
 	}
 	const world = 2
 	procs := disttest.Run(t, "train", world, 90*time.Second)
-	ref, err := train(nil, 0, 1, seedInit)
+	ref, err := trainTiny(nil, 0, 1, seedInit)
 	if err != nil {
 		t.Fatal(err)
 	}
