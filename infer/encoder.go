@@ -64,3 +64,22 @@ func NormalizeRows(x []float32, d int) {
 		}
 	}
 }
+
+// OpenEncoder opens the model at path (see OpenSession), derives its preprocessing from the
+// metadata and the overrides (see PreprocessFor) and returns the encoder. The caller must
+// Close it.
+func OpenEncoder(path string, cfg SessionConfig, o Overrides, normalize bool) (*Encoder, error) {
+	s, err := OpenSession(path, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p, err := PreprocessFor(s, o)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &Encoder{Session: s, Preprocess: p, Normalize: normalize}, nil
+}
+
+// Close closes the encoder's session. Idempotent.
+func (e *Encoder) Close() error { return e.Session.Close() }

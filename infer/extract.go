@@ -166,9 +166,8 @@ type prepared struct {
 	done   chan struct{}
 }
 
-func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, labelled bool) (err error) {
-	enc, d := cfg.Encoder, cfg.Dataset
-	feats, err := npy.Create(filepath.Join(dir, FeaturesFile), npy.Float32, enc.Dim())
+func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, labelled bool) error {
+	feats, err := npy.Create(filepath.Join(dir, FeaturesFile), npy.Float32, cfg.Encoder.Dim())
 	if err != nil {
 		return fmt.Errorf("infer: %w", err)
 	}
@@ -185,13 +184,83 @@ func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, l
 		return err
 	}
 	defer ids.abort()
+	err = pipeline(ctx, cfg.Encoder, cfg.Dataset, lo, hi, cfg.BatchSize, cfg.Workers, cfg.Progress,
+		func(f []float32, l []int64, idList []string) error {
+			if err := feats.WriteFloat32(f); err != nil {
+				return fmt.Errorf("infer: %w", err)
+			}
+			if labels != nil {
+				if err := labels.WriteInt64(l); err != nil {
+					return fmt.Errorf("infer: %w", err)
+				}
+			}
+			for _, id := range idList {
+				ids.line(id)
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	if err := feats.Close(); err != nil {
+		return fmt.Errorf("infer: %w", err)
+	}
+	if labels != nil {
+		if err := labels.Close(); err != nil {
+			return fmt.Errorf("infer: %w", err)
+		}
+	}
+	return ids.commit()
+}
 
+// Features are embeddings held in memory: row i of Data (Dim values) belongs to item i.
+type Features struct {
+	Data   []float32 // [N, Dim] row-major
+	Dim    int
+	Labels []int64  // per item, -1 when unlabeled
+	IDs    []string // per item
+}
+
+// EmbedDataset computes the features of every item of d in memory, with the same pipeline as
+// Extract (Workers goroutines preprocess ahead of inference; BatchSize, Workers and Progress of
+// cfg are used, Dataset/Encoder from cfg, Out and shards ignored). For periodic evaluation
+// (kNN, linear probe) where files are not wanted.
+func EmbedDataset(ctx context.Context, cfg ExtractConfig) (*Features, error) {
+	if cfg.Encoder == nil || cfg.Dataset == nil {
+		return nil, errors.New("infer: embedding a data set needs an encoder and a data set")
+	}
+	n, dim := cfg.Dataset.Len(), cfg.Encoder.Dim()
+	f := &Features{Data: make([]float32, 0, n*dim), Dim: dim, Labels: make([]int64, 0, n), IDs: make([]string, 0, n)}
+	err := pipeline(ctx, cfg.Encoder, cfg.Dataset, 0, n, cfg.BatchSize, cfg.Workers, cfg.Progress,
+		func(d []float32, l []int64, ids []string) error {
+			f.Data = append(f.Data, d...)
+			f.Labels = append(f.Labels, l...)
+			f.IDs = append(f.IDs, ids...)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// pipeline embeds items [lo, hi) of d in order: a dispatcher hands batches to workers that
+// decode and preprocess them, while this goroutine runs inference on the oldest ready batch
+// and passes its features, labels and ids to sink (slices valid during the call only).
+func pipeline(ctx context.Context, enc *Encoder, d data.Dataset, lo, hi, B, nworkers int,
+	progress func(done, total int), sink func([]float32, []int64, []string) error) error {
+	if B <= 0 {
+		B = 64
+	}
+	if nworkers <= 0 {
+		nworkers = runtime.GOMAXPROCS(0)
+	}
 	var workers sync.WaitGroup
 	defer workers.Wait() // runs after cancel: no worker touches the data set once we return
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	B, size := cfg.BatchSize, enc.Preprocess.Size()
-	ahead := cfg.Workers + 1
+	size := enc.Preprocess.Size()
+	ahead := nworkers + 1
 	free := make(chan *prepared, ahead)
 	for i := 0; i < ahead; i++ {
 		free <- &prepared{x: make([]float32, B*size), labels: make([]int64, B), ids: make([]string, B)}
@@ -217,7 +286,7 @@ func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, l
 			}
 		}
 	}()
-	for w := 0; w < cfg.Workers; w++ {
+	for w := 0; w < nworkers; w++ {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
@@ -242,21 +311,13 @@ func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, l
 		if err := enc.RunTo(o, p.x[:p.n*size], p.n); err != nil {
 			return fmt.Errorf("infer: batch at item %d: %w", p.lo, err)
 		}
-		if err := feats.WriteFloat32(o); err != nil {
-			return fmt.Errorf("infer: %w", err)
-		}
-		if labels != nil {
-			if err := labels.WriteInt64(p.labels[:p.n]); err != nil {
-				return fmt.Errorf("infer: %w", err)
-			}
-		}
-		for _, id := range p.ids[:p.n] {
-			ids.line(id)
+		if err := sink(o, p.labels[:p.n], p.ids[:p.n]); err != nil {
+			return err
 		}
 		done += p.n
 		free <- p
-		if cfg.Progress != nil {
-			cfg.Progress(done, hi-lo)
+		if progress != nil {
+			progress(done, hi-lo)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -265,15 +326,7 @@ func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, l
 	if done != hi-lo {
 		return fmt.Errorf("infer: extracted %d of %d images", done, hi-lo)
 	}
-	if err := feats.Close(); err != nil {
-		return fmt.Errorf("infer: %w", err)
-	}
-	if labels != nil {
-		if err := labels.Close(); err != nil {
-			return fmt.Errorf("infer: %w", err)
-		}
-	}
-	return ids.commit()
+	return nil
 }
 
 func preprocessBatch(pre Preprocess, d data.Dataset, p *prepared, size int) error {

@@ -221,3 +221,28 @@ func TestExtractCancelLeavesNoFiles(t *testing.T) {
 		t.Errorf("left %s behind after cancellation", e.Name())
 	}
 }
+
+func TestEmbedDatasetMatchesExtract(t *testing.T) {
+	enc := testEncoder(t, tinyModel, true)
+	d := newMemDataset(11, 8, 8, 3, 4, true)
+	out := t.TempDir()
+	if _, err := Extract(context.Background(), ExtractConfig{Encoder: enc, Dataset: d, Out: out, BatchSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := npy.ReadFloat32(filepath.Join(out, FeaturesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := EmbedDataset(context.Background(), ExtractConfig{Encoder: enc, Dataset: d, BatchSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Data) != len(want) || got.Dim != 6 || len(got.Labels) != 11 || got.IDs[10] != "test/10" || got.Labels[10] != 1 {
+		t.Fatalf("got %d values dim %d, %d labels, ids[10] %q labels[10] %d; want %d, 6, 11, test/10, 1", len(got.Data), got.Dim, len(got.Labels), got.IDs[10], got.Labels[10], len(want))
+	}
+	for i := range want {
+		if got.Data[i] != want[i] { // same batches, same session: identical bits
+			t.Fatalf("value %d: got %v, want %v", i, got.Data[i], want[i])
+		}
+	}
+}

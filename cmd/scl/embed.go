@@ -51,20 +51,11 @@ func openEncoder(c *cli.Context, noSpin bool) (*infer.Encoder, error) {
 			}
 		}
 	}
-	sess, err := infer.OpenSession(c.String("model"), infer.SessionConfig{
+	return infer.OpenEncoder(c.String("model"), infer.SessionConfig{
 		Library: c.String("ort-lib"), Device: dev, NoSpin: noSpin,
 		IntraOpThreads: c.Int("threads"), InterOpThreads: c.Int("inter-threads"),
 		Warn: func(msg string) { fmt.Fprintln(c.App.ErrWriter, "warning:", msg) },
-	})
-	if err != nil {
-		return nil, err
-	}
-	pre, err := infer.PreprocessFor(sess, o)
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	return &infer.Encoder{Session: sess, Preprocess: pre, Normalize: c.Bool("normalize")}, nil
+	}, o, c.Bool("normalize"))
 }
 
 // embedCommand maps `scl embed` flags onto infer.Extract, and `scl embed merge` onto infer.Merge.
@@ -143,7 +134,7 @@ func runEmbed(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer enc.Session.Close()
+	defer enc.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	total := ds.Len()

@@ -47,7 +47,7 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer enc.Session.Close()
+			defer enc.Close()
 			name := c.String("name")
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(c.String("model")), filepath.Ext(c.String("model")))
