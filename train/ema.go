@@ -41,17 +41,21 @@ func hardCopy(pairs [][2]*nn.Var) error {
 	return nil
 }
 
-// emaUpdate moves the target towards the online network, θₜ ← β·θₜ + (1−β)·θₒ, computed as
-// the reference does with lerp: θₜ + (1−β)·(θₒ − θₜ), for parameters and float buffers.
+// emaUpdate moves the target towards the online network, θₜ ← β·θₜ + (1−β)·θₒ, for parameters
+// and float buffers, as two multi-tensor ops (one native call each; fused kernels on CUDA).
 func emaUpdate(pairs [][2]*nn.Var, beta float64) error {
 	s := torch.NewScope()
 	defer s.Close()
 	ng := s.NoGrad()
+	var ts, os []*torch.Tensor
 	for _, p := range pairs {
 		if p[0].T.DType().IsFloat() {
-			ng.LerpInPlace(p[1].T, p[0].T, 1-beta)
+			os = append(os, p[0].T)
+			ts = append(ts, p[1].T)
 		}
 	}
+	ng.ForeachMulScalarInPlace(ts, beta)
+	ng.ForeachAddInPlace(ts, os, 1-beta)
 	if err := s.Err(); err != nil {
 		return fmt.Errorf("train: EMA update: %w", err)
 	}

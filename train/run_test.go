@@ -238,3 +238,45 @@ func TestRunNonFiniteKeepsLastCheckpoint(t *testing.T) {
 		t.Errorf("error %q does not name the last good checkpoint %s", err, dirs[len(dirs)-1])
 	}
 }
+
+func TestRunPeriodicEvaluation(t *testing.T) {
+	c := fashionConfig(t)
+	c.MaxSteps = 4
+	c.EvalEvery = 2
+	c.EvalK = 10
+	d := Data{Train: fashionSubset(t, "train", 64), Name: "fashion_mnist", Workers: 1, Probe: true,
+		Eval: EvalSplits{Train: fashionSubset(t, "train", 200), Test: fashionSubset(t, "test", 100)}}
+	var evals []int
+	res, err := Run(context.Background(), c, d, Hooks{Progress: func(p Progress) {
+		if p.Event == EventEval {
+			evals = append(evals, p.Step)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evals) != 2 || evals[0] != 2 || evals[1] != 4 {
+		t.Errorf("evaluations at steps %v, want [2 4]", evals)
+	}
+	for _, k := range []string{"knn_top1", "probe_top1"} {
+		v, ok := res.Eval[k]
+		// Ten classes: anything learned at all beats 10%; these are features of a 4-step
+		// network, so only the range is asserted.
+		if !ok || v < 0 || v > 1 {
+			t.Errorf("final %s = %v (present %v), want a fraction", k, v, ok)
+		}
+	}
+	recs, err := metrics.Read(res.Metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range recs {
+		if r.Kind == metrics.KindEval {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d eval records in the metrics file, want 2", n)
+	}
+}
