@@ -77,6 +77,34 @@ void sync_threads() {
   if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
 }
 
+// Autocast state per device type. PyTorch 2.4 replaced the CUDA/CPU-specific setters with
+// device-generic ones and made the old ones warn on every call, so pick by version.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocast_enabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+at::ScalarType autocast_dtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+void set_autocast(at::DeviceType d, bool on, at::ScalarType dt) {
+  at::autocast::set_autocast_enabled(d, on);
+  at::autocast::set_autocast_dtype(d, dt);
+}
+#else
+bool autocast_enabled(at::DeviceType d) {
+  return d == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+at::ScalarType autocast_dtype(at::DeviceType d) {
+  return d == at::kCUDA ? at::autocast::get_autocast_gpu_dtype()
+                        : at::autocast::get_autocast_cpu_dtype();
+}
+void set_autocast(at::DeviceType d, bool on, at::ScalarType dt) {
+  if (d == at::kCUDA) {
+    at::autocast::set_enabled(on);
+    at::autocast::set_autocast_gpu_dtype(dt);
+  } else {
+    at::autocast::set_cpu_enabled(on);
+    at::autocast::set_autocast_cpu_dtype(dt);
+  }
+}
+#endif
+
 // ModeGuard sets grad mode and autocast state for one call and restores them afterwards.
 class ModeGuard {
  public:
@@ -84,19 +112,10 @@ class ModeGuard {
       : prev_grad_(c10::GradMode::is_enabled()), autocast_((mode >> 8) & 0xff) {
     c10::GradMode::set_enabled((mode & SCL_MODE_NO_GRAD) == 0);
     if (autocast_ != 0) {
-      cuda_ = ((mode >> 16) & 0xff) == 1;
-      auto dtype = static_cast<at::ScalarType>(autocast_ - 1);
-      if (cuda_) {
-        prev_enabled_ = at::autocast::is_enabled();
-        prev_dtype_ = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_enabled(true);
-        at::autocast::set_autocast_gpu_dtype(dtype);
-      } else {
-        prev_enabled_ = at::autocast::is_cpu_enabled();
-        prev_dtype_ = at::autocast::get_autocast_cpu_dtype();
-        at::autocast::set_cpu_enabled(true);
-        at::autocast::set_autocast_cpu_dtype(dtype);
-      }
+      dev_ = ((mode >> 16) & 0xff) == 1 ? at::kCUDA : at::kCPU;
+      prev_enabled_ = autocast_enabled(dev_);
+      prev_dtype_ = autocast_dtype(dev_);
+      set_autocast(dev_, true, static_cast<at::ScalarType>(autocast_ - 1));
       at::autocast::increment_nesting();
     }
   }
@@ -105,13 +124,7 @@ class ModeGuard {
       // The cast cache only lives for one call: weights cast to low precision are not kept
       // across calls, so an optimizer step can never see a stale cast.
       if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-      if (cuda_) {
-        at::autocast::set_enabled(prev_enabled_);
-        at::autocast::set_autocast_gpu_dtype(prev_dtype_);
-      } else {
-        at::autocast::set_cpu_enabled(prev_enabled_);
-        at::autocast::set_autocast_cpu_dtype(prev_dtype_);
-      }
+      set_autocast(dev_, prev_enabled_, prev_dtype_);
     }
     c10::GradMode::set_enabled(prev_grad_);
   }
@@ -121,7 +134,7 @@ class ModeGuard {
  private:
   bool prev_grad_;
   int autocast_;
-  bool cuda_ = false;
+  at::DeviceType dev_ = at::kCPU;
   bool prev_enabled_ = false;
   at::ScalarType prev_dtype_ = at::kFloat;
 };
