@@ -10,13 +10,16 @@
 //
 // Without -model it exports a freshly initialised ResNet-18 (CIFAR stem, 1 input channel,
 // 28×28) with scl's own exporter, so the numbers are for a real encoder on Fashion-MNIST
-// (the Debian package dataset-fashion-mnist, test split).
+// (the Debian package dataset-fashion-mnist, test split), and it also times libtorch's eval
+// forward of the same encoder (the training engine, via export.LibtorchReference) on the same
+// pre-made tensors, once, after the alternating rounds.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -42,6 +45,7 @@ func run() error {
 	n := flag.Int("n", 10000, "images of the Fashion-MNIST test split")
 	batch := flag.Int("batch", 64, "batch size")
 	threads := flag.Int("threads", 1, "ONNX Runtime intra-op threads (0: one per core); 1 keeps the CPU-time comparison free of thread-pool spinning")
+	noTorch := flag.Bool("no-torch", false, "skip the libtorch eval-forward comparison")
 	rounds := flag.Int("rounds", 5, "alternating measurements of each side; medians are compared")
 	flag.Parse()
 
@@ -50,9 +54,10 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	var ck *checkpoint.Checkpoint
 	if *model == "" {
 		*model = filepath.Join(tmp, "resnet18.onnx")
-		if err := exportResNet(*model); err != nil {
+		if ck, err = exportResNet(*model); err != nil {
 			return err
 		}
 	}
@@ -130,6 +135,15 @@ func run() error {
 	fmt.Printf("  %-40s %12.1f %16.1f\n", "bare ORT session on pre-made tensors", wallB, cpuB)
 	fmt.Printf("  %-40s %12.1f %16.1f\n", "scl embed end to end (decode→npy)", wallE, cpuE)
 	fmt.Printf("  %-40s %12.3f %16.3f   (target ≥ 0.9)\n", "ratio end-to-end / bare", wallE/wallB, cpuE/cpuB)
+	if ck != nil && !*noTorch {
+		tr, diff, name, err := torchRate(ck, *threads, enc, x, N, *batch)
+		if err != nil {
+			fmt.Printf("  libtorch comparison unavailable: %v\n", err)
+		} else {
+			fmt.Printf("  %-40s %12.1f %16.1f   (%s, max |ORT − libtorch| %.2g)\n", "libtorch eval forward, pre-made tensors", tr.wall, tr.cpu, name, diff)
+			fmt.Printf("  %-40s %12.3f %16.3f\n", "ratio scl embed end-to-end / libtorch", wallE/tr.wall, cpuE/tr.cpu)
+		}
+	}
 	if wallE/wallB < 0.9 {
 		return fmt.Errorf("wall-clock ratio %.3f below 0.9 (a shared machine adds noise: compare the CPU-time ratio, rerun with more -rounds)", wallE/wallB)
 	}
@@ -157,15 +171,47 @@ func cpuSeconds() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-func exportResNet(path string) error {
+func exportResNet(path string) (*checkpoint.Checkpoint, error) {
 	cfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1}
 	ck, err := checkpoint.New(cfg, checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L", Dataset: "fashion_mnist"}, 1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := export.Build(&ck.Config, ck.Target, export.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return m.WriteFile(path)
+	return ck, m.WriteFile(path)
+}
+
+// torchRate measures libtorch's eval forward of the same encoder on the same pre-made tensors
+// and batches, and the largest difference from ONNX Runtime on the first batch.
+func torchRate(ck *checkpoint.Checkpoint, threads int, enc *infer.Encoder, x []float32, N, B int) (rate, float64, string, error) {
+	ref, err := libtorchReference(ck, threads)
+	if err != nil {
+		return rate{}, 0, "", err
+	}
+	defer ref.Close()
+	size, dim := enc.Preprocess.Size(), enc.Dim()
+	k := min(B, N)
+	want, _, err := ref.Forward(x[:k*size], k)
+	if err != nil {
+		return rate{}, 0, "", err
+	}
+	got := make([]float32, k*dim)
+	if err := enc.RunTo(got, x[:k*size], k); err != nil {
+		return rate{}, 0, "", err
+	}
+	var diff float64
+	for i := range got {
+		diff = max(diff, math.Abs(float64(got[i]-want[i])))
+	}
+	start, cpu := time.Now(), cpuSeconds()
+	for lo := 0; lo < N; lo += B {
+		k := min(B, N-lo)
+		if _, _, err := ref.Forward(x[lo*size:(lo+k)*size], k); err != nil {
+			return rate{}, 0, "", err
+		}
+	}
+	return rate{float64(N) / time.Since(start).Seconds(), float64(N) / (cpuSeconds() - cpu)}, diff, ref.Name(), nil
 }
