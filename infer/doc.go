@@ -31,6 +31,8 @@
 //
 // # Extraction
 //
+// [OpenEncoder] is the one-call way to get an [Encoder] from a model file; [EmbedDataset]
+// returns the features of a data set in memory (for periodic evaluation), and
 // [Extract] writes features.npy (float32 [N, D]), labels.npy (int64 [N], labelled data only),
 // ids.txt and manifest.json for a data set or one contiguous shard of it, decoding and
 // preprocessing on worker goroutines while the previous batch runs. Every file is written

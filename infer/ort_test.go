@@ -72,3 +72,26 @@ func TestLibraryCandidates(t *testing.T) {
 		t.Fatalf("flag: got %q, want [/flag.so] (flag beats env)", got)
 	}
 }
+
+// TestLoadRuntimeConcurrent: concurrent first calls initialise the environment once and agree.
+func TestLoadRuntimeConcurrent(t *testing.T) {
+	requireRuntime(t)
+	const n = 8
+	got := make([]Runtime, n)
+	errs := make([]error, n)
+	done := make(chan int)
+	for i := 0; i < n; i++ {
+		go func() { got[i], errs[i] = LoadRuntime(""); done <- i }()
+	}
+	for i := 0; i < n; i++ {
+		<-done
+	}
+	for i := range got {
+		if errs[i] != nil || got[i] != got[0] || got[i].Version == "" {
+			t.Fatalf("call %d: got %+v, %v; want %+v, nil", i, got[i], errs[i], got[0])
+		}
+	}
+	if _, err := LoadRuntime("/some/other/libonnxruntime.so.1"); err == nil || !strings.Contains(err.Error(), "already loaded") {
+		t.Fatalf("second library in one process: got %v, want an error saying one is already loaded", err)
+	}
+}
