@@ -277,7 +277,8 @@ func (s *Scope) Call(name, overload string, args *Args) []*Tensor {
 	return s.callOp(lookupOp(name, overload), args)
 }
 
-// NewArgs returns an empty argument list for Scope.Call.
+// NewArgs returns an empty argument list for Scope.Call, which consumes it: build a new one
+// for every call.
 func NewArgs() *Args { return newArgs() }
 
 func (s *Scope) callOp(op *opRef, a *Args) []*Tensor {

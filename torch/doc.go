@@ -50,13 +50,23 @@
 //	out := s.Call("aten::hardswish", "", torch.NewArgs().Tensor(x))
 //
 // In-place updates (AddInPlace, LerpInPlace, CopyInPlace, …) modify their first argument and
-// create no handle; on leaves that require grad run them through s.NoGrad().
+// create no handle; on leaves that require grad run them through s.NoGrad(). Foreach* ops
+// update whole lists of tensors in one call (optimizers, EMA).
+//
+// Arguments follow the aten schemas of libtorch 1.13, which PyTorch 2.x keeps for every
+// operator wrapped here; a boxed call must pass every argument, defaults included.
 //
 // # Native boundary
 //
 // shim.h is the whole C ABI: every function catches every C++ exception and returns its message
 // through a char** out-parameter. C never keeps a Go pointer after a call returns. Tensor data
-// crosses by copy (FromFloat32s, Float32s, Bytes).
+// crosses by copy (FromFloat32s, Float32s, Bytes). Tensor.UnsafeHandle lends the native handle
+// to sibling cgo packages (torch/dist) for the duration of a call.
+//
+// # Threads
+//
+// SetNumThreads sets libtorch's intra-op thread count for the process; since OpenMP keeps it
+// per OS thread, every native call first applies it to the thread it runs on.
 //
 // # Concurrency
 //
