@@ -27,7 +27,8 @@
 //
 // Needs libtorch (cgo) like package torch, and Gloo's headers at build time (Debian:
 // libgloo-dev; PyTorch 2.x installs ship them under include/). Without them the package still
-// builds and Available(Gloo) reports how to fix it. NCCL is compiled in only with -tags nccl
+// builds and Available(Gloo) reports how to fix it. Go's build cache does not track system
+// headers: after installing them, rebuild with go build -a (or go clean -cache). NCCL is compiled in only with -tags nccl
 // (together with -tags customtorch and a CUDA libtorch from CGO_CXXFLAGS/CGO_LDFLAGS), because
 // Debian's CPU libtorch has no ProcessGroupNCCL; the NCCL path sets TORCH_NCCL_BLOCKING_WAIT=1
 // unless the user set it, so that a dead peer becomes an error after the timeout. With

@@ -143,7 +143,7 @@ int scl_dist_backend_available(int backend, const char **why) {
 #ifdef SCL_HAVE_GLOO
     return 1;
 #else
-    if (why) *why = "built without Gloo headers: install them (Debian: apt-get install libgloo-dev) and rebuild";
+    if (why) *why = "built without Gloo headers: install them (Debian: apt-get install libgloo-dev), then rebuild with go build -a or after go clean -cache (Go's build cache does not notice new system headers)";
     return 0;
 #endif
   }
@@ -208,7 +208,7 @@ scl_dist_pg scl_dist_pg_new(scl_dist_store store, int backend, int rank, int wor
       }
       pg->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store->store, rank, world_size, opts);
 #else
-      throw std::runtime_error("Gloo is not available in this build: install Gloo's headers (Debian: apt-get install libgloo-dev) and rebuild");
+      throw std::runtime_error("Gloo is not available in this build: install Gloo's headers (Debian: apt-get install libgloo-dev) and rebuild with go build -a");
 #endif
     } else if (backend == 1) {
 #ifdef SCL_WITH_NCCL
