@@ -44,6 +44,9 @@ const workerEnv = "SCL_BENCH_DIST_WORKER"
 
 type config struct {
 	Batch, Steps, Warmup, Threads, Image int
+	// CUDA runs rank r on GPU r with NCCL; Group joins a process group even for one process
+	// (the world-size-1 check of the NCCL path on a single-GPU host).
+	CUDA, Group bool
 }
 
 type result struct {
@@ -74,9 +77,13 @@ func run() error {
 	batch := flag.Int("batch", 64, "global batch size")
 	steps := flag.Int("steps", 6, "timed steps per measurement")
 	rounds := flag.Int("rounds", 3, "interleaved rounds (the fastest is kept)")
+	cuda := flag.Bool("cuda", false, "one GPU per process with NCCL (build with -tags customtorch,nccl); -world 1 runs one process through an NCCL group")
 	flag.Parse()
 	if *batch%*world != 0 {
 		return fmt.Errorf("-batch %d: want a multiple of -world %d", *batch, *world)
+	}
+	if *cuda {
+		return runCUDA(*world, config{Batch: *batch, Steps: *steps, Warmup: 2, Image: 28, Threads: 1, CUDA: true}, *rounds)
 	}
 	cfg := config{Batch: *batch, Steps: *steps, Warmup: 2, Image: 28}
 	type runSpec struct {
@@ -121,6 +128,45 @@ func run() error {
 		d.Tensors, d.Buckets, 1e3*d.Bucketed, 1e3*d.PerTensor, d.PerTensor/d.Bucketed)
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average during the run: %s", l)
+	}
+	return nil
+}
+
+// runCUDA compares one GPU without any process group against world GPUs with NCCL (or, with
+// world 1, one GPU through an NCCL group of one).
+func runCUDA(world int, cfg config, rounds int) error {
+	if torch.CUDADeviceCount() < world {
+		return fmt.Errorf("-world %d: this libtorch sees %d CUDA devices", world, torch.CUDADeviceCount())
+	}
+	if err := dist.Available(dist.NCCL); err != nil {
+		return err
+	}
+	var base, dp result
+	for r := 0; r < rounds; r++ {
+		b, err := spawn(1, cfg)
+		if err != nil {
+			return fmt.Errorf("1 GPU: %w", err)
+		}
+		c := cfg
+		c.Group = true
+		d, err := spawn(world, c)
+		if err != nil {
+			return fmt.Errorf("%d GPUs with nccl: %w", world, err)
+		}
+		if r == 0 || b.SecPerStep < base.SecPerStep {
+			base = b
+		}
+		if r == 0 || d.SecPerStep < dp.SecPerStep {
+			dp = d
+		}
+	}
+	fmt.Printf("data-parallel on CUDA, small encoder, global batch %d, best of %d rounds × %d steps\n", cfg.Batch, rounds, cfg.Steps)
+	fmt.Printf("  1 GPU, no process group        %.4f s/step (loss %.4f)\n", base.SecPerStep, base.Loss)
+	fmt.Printf("  %d GPU(s), nccl                 %.4f s/step (gradient all-reduce %.1f%%, loss %.4f)\n", world, dp.SecPerStep, 100*dp.CommShare, dp.Loss)
+	fmt.Printf("scaling efficiency of %d GPU(s) vs 1: %.2f (speedup %.2f×)\n", world, base.SecPerStep/(float64(world)*dp.SecPerStep), base.SecPerStep/dp.SecPerStep)
+	if dp.Tensors > 0 {
+		fmt.Printf("gradient all-reduce of %d tensors: bucketed %.2f ms vs per tensor %.2f ms: bucketing %.2f× faster\n",
+			dp.Tensors, 1e3*dp.Bucketed, 1e3*dp.PerTensor, dp.PerTensor/dp.Bucketed)
 	}
 	return nil
 }
@@ -173,28 +219,39 @@ func worker() error {
 	if err != nil {
 		return err
 	}
+	dev, backend := torch.Device{}, dist.Gloo
+	if c.CUDA {
+		idx, err := parallel.DeviceIndex(env.LocalRank, torch.CUDADeviceCount())
+		if err != nil {
+			return err
+		}
+		dev, backend = torch.CUDA(idx), dist.NCCL
+	}
 	var g *dist.Group
-	if env.Distributed() {
-		if g, err = parallel.Join(env, torch.Device{}, parallel.Config{Backend: dist.Gloo, Timeout: 2 * time.Minute}); err != nil {
+	if env.Distributed() || c.Group {
+		if g, err = parallel.Join(env, dev, parallel.Config{Backend: backend, Timeout: 2 * time.Minute}); err != nil {
 			return err
 		}
 		defer g.Close()
+		if err := selfCheck(g, dev); err != nil {
+			return err
+		}
 	}
 	mcfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 16, ProjectorHidden: 128, ProjectorOut: 32}
 	if err := torch.ManualSeed(1); err != nil {
 		return err
 	}
-	online, err := torchnet.New(mcfg, torch.Device{})
+	online, err := torchnet.New(mcfg, dev)
 	if err != nil {
 		return err
 	}
 	defer online.Close()
-	target, err := torchnet.New(mcfg, torch.Device{})
+	target, err := torchnet.New(mcfg, dev)
 	if err != nil {
 		return err
 	}
 	defer target.Close()
-	scalars := nn.NewStore(torch.Device{})
+	scalars := nn.NewStore(dev)
 	defer scalars.Close()
 	tau := scalars.Root().Param("tau", nn.Const(1.6))
 	bias := scalars.Root().Param("bias", nn.Const(-5))
@@ -225,7 +282,11 @@ func worker() error {
 	for b := range batches {
 		for v := range batches[b] {
 			x := data.Randn(torch.Opts{}, int64(c.Batch), 1, int64(c.Image), int64(c.Image))
-			batches[b][v] = data.Contiguous(data.Narrow(x, 0, int64(env.Rank)*n, n))
+			x = data.Contiguous(data.Narrow(x, 0, int64(env.Rank)*n, n))
+			if c.CUDA {
+				x = data.ToDevice(x, dev, false)
+			}
+			batches[b][v] = x
 		}
 	}
 	if err := data.Err(); err != nil {
@@ -275,6 +336,11 @@ func worker() error {
 		if err != nil {
 			return err
 		}
+		if c.CUDA {
+			if err := torch.CUDASynchronize(dev.Index); err != nil {
+				return err
+			}
+		}
 		if step >= c.Warmup {
 			total += time.Since(start)
 			comm += cd
@@ -309,4 +375,34 @@ func worker() error {
 		fmt.Println(string(js))
 	}
 	return nil
+}
+
+// selfCheck runs each collective once on dev and checks the results, so that even a group of
+// one process goes through the backend (the world-size-1 check of the NCCL path).
+func selfCheck(g *dist.Group, dev torch.Device) error {
+	s := torch.NewScope()
+	defer s.Close()
+	w, r := g.World(), g.Rank()
+	x := s.ToDevice(s.FromFloat32s([]float32{float32(r + 1), 2}, 2), dev, false)
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if err := g.AllReduce(dist.Sum, x); err != nil {
+		return err
+	}
+	got, err := s.ToDevice(x, torch.CPU, false).Float32s()
+	if err != nil {
+		return err
+	}
+	if want := float32(w*(w+1)) / 2; got[0] != want || got[1] != float32(2*w) {
+		return fmt.Errorf("%v self-check: all-reduce gave %v, want [%v %v]", g.Backend(), got, want, 2*w)
+	}
+	y := g.AllGather(s, x)
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if n := y.Shape()[0]; n != int64(2*w) {
+		return fmt.Errorf("%v self-check: all-gather gave %d rows, want %d", g.Backend(), n, 2*w)
+	}
+	return g.Barrier()
 }
