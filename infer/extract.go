@@ -111,7 +111,7 @@ func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
 		Provider: enc.Session.Provider(), Preprocess: enc.Preprocess, BatchSize: cfg.BatchSize,
 	}
 	dir := ShardDir(cfg.Out, cfg.Shard, cfg.Shards)
-	if old, err := ReadManifest(dir); err == nil && old.sameWork(m) {
+	if old, err := ReadManifest(dir); err == nil && old.sameWork(m) && outputsPresent(dir, old) {
 		old.Skipped = true
 		return old, nil
 	}
@@ -140,6 +140,21 @@ func (m Manifest) sameWork(o Manifest) bool {
 	return m.Model == o.Model && m.Dataset == o.Dataset && m.Split == o.Split &&
 		m.Shard == o.Shard && m.Shards == o.Shards && m.Start == o.Start && m.Count == o.Count &&
 		m.Dim == o.Dim && m.Normalized == o.Normalized && m.Labelled == o.Labelled
+}
+
+// outputsPresent checks that the files a manifest vouches for are there with its row count.
+func outputsPresent(dir string, m Manifest) bool {
+	h, err := npy.ReadHeader(filepath.Join(dir, FeaturesFile))
+	if err != nil || len(h.Shape) != 2 || h.Shape[0] != m.Count || h.Shape[1] != m.Dim {
+		return false
+	}
+	if m.Labelled {
+		if h, err := npy.ReadHeader(filepath.Join(dir, LabelsFile)); err != nil || len(h.Shape) != 1 || h.Shape[0] != m.Count {
+			return false
+		}
+	}
+	_, err = os.Stat(filepath.Join(dir, IDsFile))
+	return err == nil
 }
 
 // ReadManifest reads dir/manifest.json.

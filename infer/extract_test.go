@@ -166,6 +166,11 @@ func TestExtractShardsMergeAndSkip(t *testing.T) {
 	if !m.Skipped || !after.ModTime().Equal(before.ModTime()) {
 		t.Fatalf("rerun of a finished shard: skipped %v, mtime changed %v; want skipped and unchanged", m.Skipped, !after.ModTime().Equal(before.ModTime()))
 	}
+	// A manifest whose features file is gone does not count as complete.
+	os.Remove(filepath.Join(ShardDir(out, 2, 3), FeaturesFile))
+	if m, err := Extract(context.Background(), ExtractConfig{Encoder: enc, Dataset: d, Out: out, BatchSize: 4, Shard: 2, Shards: 3, Model: "m"}); err != nil || m.Skipped {
+		t.Fatalf("shard with a missing features file: skipped %v, error %v; want it recomputed", m.Skipped, err)
+	}
 	merged, err := Merge(out, 3)
 	if err != nil {
 		t.Fatal(err)
