@@ -16,6 +16,7 @@ import (
 	"scl/data"
 	"scl/data/augment"
 	"scl/data/loader"
+	"scl/parallel"
 	"scl/train/metrics"
 )
 
@@ -30,8 +31,12 @@ type Data struct {
 	Eval EvalSplits
 	// Probe fits the linear probe on Eval at the end of the run.
 	Probe bool
-	// Workers is the number of augmentation goroutines (0: GOMAXPROCS).
+	// Workers is the number of augmentation goroutines (0: see CPUSplit).
 	Workers int
+	// Session is the data-parallel job this process belongs to (nil: a single process). Every
+	// process reads its share of each batch; only the main process (rank 0) writes metrics,
+	// checkpoints and the plot. The caller owns the session.
+	Session *parallel.Session
 }
 
 // Event says why Hooks.Progress is called.
@@ -147,8 +152,14 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("train: views: %w", err)
 	}
-	ld, err := loader.New(loader.Config{Dataset: d.Train, Transform: tf, BatchSize: cfg.BatchSize, Shuffle: true,
-		DropLast: true, Seed: uint64(cfg.Seed), Workers: d.Workers})
+	sess := d.Session
+	isMain := sess.IsMain()
+	localBatch, _, err := sess.LocalSizes(cfg.BatchSize, cfg.MiniBatchSize)
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	ld, err := loader.New(loader.Config{Dataset: d.Train, Transform: tf, BatchSize: localBatch, Shuffle: true,
+		DropLast: true, Seed: uint64(cfg.Seed), Workers: d.Workers, Rank: sess.Rank(), WorldSize: sess.World()})
 	if err != nil {
 		return res, fmt.Errorf("train: loader: %w", err)
 	}
@@ -174,17 +185,30 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 			return res, err
 		}
 		res.Checkpoint = resumeDir
-		if err := metrics.Truncate(res.Metrics, tr.Steps()); err != nil {
+	}
+	if err := tr.Attach(sess); err != nil {
+		return res, err
+	}
+	if err := sess.Lockstep(int64(tr.Steps())); err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	// Only the main process writes; the others keep a writer on a discarded file.
+	var mw *metrics.Writer
+	if isMain {
+		if resumeDir != "" {
+			if err := metrics.Truncate(res.Metrics, tr.Steps()); err != nil {
+				return res, fmt.Errorf("train: %w", err)
+			}
+		} else if err := os.Remove(res.Metrics); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return res, fmt.Errorf("train: %w", err)
 		}
-	} else if err := os.Remove(res.Metrics); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return res, fmt.Errorf("train: %w", err)
+		if mw, err = metrics.Create(res.Metrics); err != nil {
+			return res, fmt.Errorf("train: %w", err)
+		}
+		defer mw.Close()
+	} else {
+		res.Metrics = ""
 	}
-	mw, err := metrics.Create(res.Metrics)
-	if err != nil {
-		return res, fmt.Errorf("train: %w", err)
-	}
-	defer mw.Close()
 
 	total := spe * cfg.Epochs
 	if cfg.MaxSteps > 0 && cfg.MaxSteps < total {
@@ -201,6 +225,8 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 		report(Progress{Event: EventResume, Checkpoint: resumeDir, StepResult: StepResult{Step: tr.Steps()}, Epoch: e, Batch: b})
 	}
 
+	loaderCtx, cancelLoader := context.WithCancel(context.Background())
+	defer cancelLoader()
 	start := time.Now()
 	var deadline <-chan time.Time
 	if cfg.MaxDuration > 0 {
@@ -209,6 +235,9 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 		deadline = timer.C
 	}
 	save := func(last StepResult) error {
+		if !isMain {
+			return nil
+		}
 		dir, err := tr.Save(cfg.OutDir, d.Name, cfg.KeepCheckpoints)
 		if err != nil {
 			return err
@@ -239,8 +268,10 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 			out["probe_top1"] = p
 		}
 		e, _ := tr.Position()
-		if err := mw.Write(metrics.Record{Kind: metrics.KindEval, Time: time.Now(), Step: tr.Steps(), Epoch: e, Eval: out}); err != nil {
-			return nil, err
+		if isMain {
+			if err := mw.Write(metrics.Record{Kind: metrics.KindEval, Time: time.Now(), Step: tr.Steps(), Epoch: e, Eval: out}); err != nil {
+				return nil, err
+			}
 		}
 		report(Progress{Event: EventEval, StepResult: last, Eval: out, Elapsed: time.Since(start)})
 		return out, nil
@@ -268,7 +299,9 @@ training:
 	for tr.Steps() < total {
 		epoch, batch := tr.Position()
 		report(Progress{Event: EventEpoch, StepResult: last, Epoch: epoch, Batch: batch, Elapsed: time.Since(start)})
-		it := ld.Epoch(ctx, epoch, batch)
+		// The loader is not cancelled by ctx: the loop checks ctx between steps, so every
+		// process of a data-parallel job stops after the same step.
+		it := ld.Epoch(loaderCtx, epoch, batch)
 		for tr.Steps() < total {
 			select {
 			case <-ctx.Done():
@@ -277,7 +310,15 @@ training:
 				timeUp = true
 			default:
 			}
-			if interrupt || timeUp {
+			stop, err := sess.AgreeStop(interrupt || timeUp)
+			if err != nil {
+				loopErr = fmt.Errorf("train: %w", err)
+				break
+			}
+			if stop {
+				if !timeUp {
+					interrupt = true
+				}
 				break
 			}
 			t0 := time.Now()
@@ -286,10 +327,6 @@ training:
 				break
 			}
 			if err != nil {
-				if ctx.Err() != nil {
-					interrupt = true
-					break
-				}
 				it.Close()
 				return res, fmt.Errorf("train: data at epoch %d batch %d: %w", epoch, batch, err)
 			}
@@ -310,7 +347,7 @@ training:
 				eta = time.Duration(float64(elapsed) / float64(stepsHere) * float64(total-tr.Steps()))
 			}
 			report(Progress{Event: EventStep, StepResult: r, Epoch: e, Batch: bi, ImagesPerSec: ips, Elapsed: elapsed, ETA: eta})
-			if r.Step%cfg.LogEvery == 0 || r.Step == total {
+			if isMain && (r.Step%cfg.LogEvery == 0 || r.Step == total) {
 				rec := metrics.Record{Kind: metrics.KindStep, Time: time.Now(), Step: r.Step, Epoch: epochOfStep(r.Step, spe),
 					Loss: r.Loss, KL: r.KL, Gamma: r.Gamma, Beta: r.Beta, Scale: r.Scale, Bias: r.Bias, LR: r.LR,
 					ImagesPerSec: ips, Skipped: r.Skipped}
@@ -366,6 +403,9 @@ training:
 			return res, err
 		}
 		res.Eval = ev
+	}
+	if !isMain {
+		return res, nil
 	}
 	if err := mw.Sync(); err != nil {
 		return res, err

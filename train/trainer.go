@@ -9,6 +9,7 @@ import (
 
 	"scl/data/augment"
 	"scl/models/torchnet"
+	"scl/parallel"
 	"scl/torch"
 	"scl/torch/amp"
 	"scl/torch/nn"
@@ -40,6 +41,10 @@ type Trainer struct {
 
 	// autocast is the low-precision type of the forward passes (Default: none).
 	autocast torch.DType
+	// sess is the data-parallel job (nil: one process); localBatch the rows of a batch this
+	// process holds (the batch size divided by the world size).
+	sess       *parallel.Session
+	localBatch int
 
 	// Position: optimizer steps completed, and where the next batch comes from.
 	step, epoch, batch int
@@ -94,7 +99,7 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{cfg: cfg, dev: dev, stepsPerEpoch: stepsPerEpoch, beta: cfg.Beta}
+	t := &Trainer{cfg: cfg, dev: dev, stepsPerEpoch: stepsPerEpoch, beta: cfg.Beta, localBatch: cfg.BatchSize}
 	ok := false
 	defer func() {
 		if !ok {
@@ -227,6 +232,44 @@ func resolveDevice(s string) (torch.Device, error) {
 	return torch.CUDA(idx), nil
 }
 
+// Attach joins the trainer to a data-parallel job (nil: one process, nothing to do): rank 0's
+// state — both networks with their buffers, τ and b — is broadcast to every process, gradients
+// are averaged over the processes before each optimizer step, and the loss scores this
+// process's rows against the whole global batch (parallel.StepLoss). Batches given to Step then
+// hold batch-size/world rows (the loader's share for this rank), and mini-batch slices
+// mini-batch-size/world rows. Call it after Restore when resuming, before the first Step; the
+// session stays owned by the caller.
+func (t *Trainer) Attach(sess *parallel.Session) error {
+	if sess == nil {
+		return nil
+	}
+	lb, lmb, err := sess.LocalSizes(t.cfg.BatchSize, t.cfg.MiniBatchSize)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if lmb == 0 {
+		lmb = lb
+	}
+	slices := make([]multicrop.Slice, 0, lb/lmb)
+	for start := 0; start < lb; start += lmb {
+		slices = append(slices, multicrop.Slice{Start: start, End: start + lmb})
+	}
+	var state, params []*torch.Tensor
+	for _, st := range []*nn.Store{t.online.Store, t.target.Store, t.lossStore} {
+		for _, v := range st.Vars() {
+			state = append(state, v.T)
+		}
+	}
+	for _, v := range t.params {
+		params = append(params, v.T)
+	}
+	if err := sess.Attach(state, params); err != nil {
+		return fmt.Errorf("train: join the data-parallel job: %w", err)
+	}
+	t.sess, t.slices, t.localBatch = sess, slices, lb
+	return nil
+}
+
 // Close frees the networks and the optimizer state. Idempotent.
 func (t *Trainer) Close() error {
 	if t == nil {
@@ -292,8 +335,8 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 	if len(b.Views) != nViews || len(b.Shapes) != nViews {
 		return StepResult{}, fmt.Errorf("train: batch has %d views: want %d global + %d local", len(b.Views), cfg.GlobalViews, cfg.LocalViews)
 	}
-	if b.N != cfg.BatchSize {
-		return StepResult{}, fmt.Errorf("train: batch has %d rows: want the batch size %d", b.N, cfg.BatchSize)
+	if b.N != t.localBatch {
+		return StepResult{}, fmt.Errorf("train: batch has %d rows: want %d (batch size %d over %d processes)", b.N, t.localBatch, cfg.BatchSize, t.sess.World())
 	}
 	for v, sh := range b.Shapes {
 		if len(b.Views[v]) != b.N*sh.Len() {
@@ -331,6 +374,7 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 		res.Loss += l
 		res.KL += kl
 	}
+	// Every process sees the same global loss, so all take the same branch below.
 	finite := !math.IsNaN(res.Loss) && !math.IsInf(res.Loss, 0)
 	if !finite && cfg.Precision != FP16 {
 		for _, v := range t.params {
@@ -340,6 +384,11 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 			return res, err
 		}
 		return res, fmt.Errorf("%w: loss %v at step %d (epoch %d, batch %d)", ErrNonFinite, res.Loss, t.step+1, t.epoch, t.batch)
+	}
+	if finite || cfg.Precision == FP16 {
+		if err := t.sess.SyncGrads(); err != nil {
+			return res, fmt.Errorf("train: step %d: %w", t.step+1, err)
+		}
 	}
 	stepped, err := t.scaler.Step(t.opt, t.params)
 	if err != nil {
@@ -451,18 +500,26 @@ func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m flo
 			_, target[v] = t.target.Forward(fwd.NoGrad(), inputs[v])
 		}
 	}
-	var total, klTotal *torch.Tensor
-	for _, p := range t.pairs {
-		l, kl := loss.Pair(s, online[p.Online], target[p.Target], t.tau, t.bias, lcfg)
-		if total == nil {
-			total, klTotal = l, kl
-		} else {
-			total, klTotal = s.Add(total, l), s.Add(klTotal, kl)
+	var total, klTotal, objective *torch.Tensor
+	if t.sess.World() > 1 {
+		// Negatives from the whole global batch; the objective's rank-averaged gradients are
+		// the single-process gradients (parallel.PairLoss).
+		r := parallel.StepLoss(s, t.sess.Group(), online, target, t.pairs, t.tau, t.bias, lcfg)
+		total, klTotal, objective = s.DivScalar(r.Loss, m), s.DivScalar(r.KL, m), s.DivScalar(r.Objective, m)
+	} else {
+		for _, p := range t.pairs {
+			l, kl := loss.Pair(s, online[p.Online], target[p.Target], t.tau, t.bias, lcfg)
+			if total == nil {
+				total, klTotal = l, kl
+			} else {
+				total, klTotal = s.Add(total, l), s.Add(klTotal, kl)
+			}
 		}
+		scale := 1 / (float64(len(t.pairs)) * m)
+		total = s.MulScalar(total, scale)
+		klTotal = s.MulScalar(klTotal, scale)
+		objective = total
 	}
-	scale := 1 / (float64(len(t.pairs)) * m)
-	total = s.MulScalar(total, scale)
-	klTotal = s.MulScalar(klTotal, scale)
 	if err := s.Err(); err != nil {
 		return 0, 0, fmt.Errorf("train: forward at step %d: %w", t.step+1, err)
 	}
@@ -479,7 +536,7 @@ func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m flo
 			return lv, kv, nil // Step reports it before touching the parameters
 		}
 	}
-	if err := s.Backward(t.scaler.Scale(s, total)); err != nil {
+	if err := s.Backward(t.scaler.Scale(s, objective)); err != nil {
 		return 0, 0, fmt.Errorf("train: backward at step %d: %w", t.step+1, err)
 	}
 	return lv, kv, nil
