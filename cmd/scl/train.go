@@ -17,6 +17,9 @@ import (
 	"golang.org/x/term"
 
 	"scl/data"
+	"scl/parallel"
+	"scl/torch"
+	"scl/torch/dist"
 	"scl/train"
 )
 
@@ -43,11 +46,17 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	sess, err := startSession(c, &cfg)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
 	d, closeData, err := openTrainData(c, cfg)
 	if err != nil {
 		return err
 	}
 	defer closeData()
+	d.Session = sess
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -61,10 +70,17 @@ func runTrain(c *cli.Context) error {
 	if out == nil {
 		out = os.Stderr
 	}
+	if !sess.IsMain() {
+		out = io.Discard // rank 0 reports for the job
+	}
 	view := newTrainView(out, !c.Bool(flagNoProgress) && isTerminal(out), cfg.LogEvery)
-	fmt.Fprintf(out, "train: %s (%s stem, width %d) on %s: %d images, %d×%d, %d+%d views, batch %d, %s, %s\n",
+	fmt.Fprintf(out, "train: %s (%s stem, width %d) on %s: %d images, %d×%d, %d+%d views, batch %d, %s, %s",
 		cfg.Encoder, stemName(cfg), cfg.Width, d.Name, d.Train.Len(), cfg.ImageSize, cfg.ImageSize,
 		cfg.GlobalViews, cfg.LocalViews, cfg.BatchSize, cfg.Optimizer, cfg.Precision)
+	if sess != nil {
+		fmt.Fprintf(out, ", %d processes (%s)", sess.World(), sess.Env().Source)
+	}
+	fmt.Fprintln(out)
 	res, err := train.Run(ctx, cfg, d, train.Hooks{Progress: view.progress})
 	view.finish()
 	if err != nil {
@@ -89,6 +105,37 @@ func runTrain(c *cli.Context) error {
 	}
 	fmt.Fprintln(out)
 	return nil
+}
+
+// startSession joins the data-parallel job described by torchrun's or Slurm's environment, or
+// returns nil for a single process. With CUDA each process takes the device of its local rank.
+func startSession(c *cli.Context, cfg *train.Config) (*parallel.Session, error) {
+	env, err := parallel.EnvFrom(os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if !env.Distributed() {
+		return nil, nil
+	}
+	backend, err := dist.ParseBackend(c.String(flagDistBackend))
+	if err != nil {
+		return nil, fmt.Errorf("train: --%s: %w", flagDistBackend, err)
+	}
+	dev := torch.CPU
+	kind, _, _ := train.ParseDevice(cfg.Device)
+	if kind == "cuda" || (kind == "auto" && torch.CUDAAvailable()) {
+		idx, err := parallel.DeviceIndex(env.LocalRank, torch.CUDADeviceCount())
+		if err != nil {
+			return nil, err
+		}
+		dev = torch.CUDA(idx)
+		cfg.Device = fmt.Sprintf("cuda:%d", idx)
+	}
+	sess, err := parallel.Start(env, dev, parallel.Config{Backend: backend, Timeout: c.Duration(flagDistTimeout)})
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	return sess, nil
 }
 
 func stemName(cfg train.Config) string {

@@ -73,6 +73,8 @@ const (
 	flagNoProgress     = "no-progress"
 	flagTrainLimit     = "limit"
 	flagSaveEncoderDir = "save_model_dir"
+	flagDistBackend    = "dist-backend"
+	flagDistTimeout    = "dist-timeout"
 )
 
 // trainFlags lists the flags of scl train with their defaults (DefaultConfig's).
@@ -144,6 +146,9 @@ func trainFlags() []cli.Flag {
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
 		&cli.BoolFlag{Name: flagNoProgress, Category: "run", Usage: "print log lines instead of a progress bar"},
+		&cli.StringFlag{Name: flagDistBackend, Value: "auto", Category: "run",
+			Usage: "data-parallel backend when launched by torchrun/Slurm (RANK, WORLD_SIZE, …): auto (NCCL on CUDA, Gloo on CPU), gloo or nccl"},
+		&cli.DurationFlag{Name: flagDistTimeout, Category: "run", Usage: "timeout of rendezvous and collectives (0: 5m)"},
 
 		// Evaluation.
 		&cli.StringFlag{Name: flagEvalDataset, Category: "evaluation",
