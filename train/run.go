@@ -346,6 +346,9 @@ training:
 			if stepsHere > 0 {
 				eta = time.Duration(float64(elapsed) / float64(stepsHere) * float64(total-tr.Steps()))
 			}
+			if cfg.MaxDuration > 0 && cfg.MaxDuration-elapsed < eta {
+				eta = max(cfg.MaxDuration-elapsed, 0)
+			}
 			report(Progress{Event: EventStep, StepResult: r, Epoch: e, Batch: bi, ImagesPerSec: ips, Elapsed: elapsed, ETA: eta})
 			if isMain && (r.Step%cfg.LogEvery == 0 || r.Step == total) {
 				rec := metrics.Record{Kind: metrics.KindStep, Time: time.Now(), Step: r.Step, Epoch: epochOfStep(r.Step, spe),
