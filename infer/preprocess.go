@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"scl/data"
+	"scl/data/augment"
 )
 
 // Metadata keys read from the model's metadata_props (written by scl export).
@@ -23,9 +24,12 @@ const (
 //	x[c, y, x] = (pixel(c, y, x) / 255 − Mean[c]) / Std[c]
 //
 // after converting the channels (grey ↔ RGB, see data.Image.ToChannels), swapping to BGR when
-// Order is "BGR", and resizing to Height×Width with bilinear interpolation (half-pixel
-// centres, no antialiasing, like torch.nn.functional.interpolate(align_corners=False)) when the
-// image has another size. A Preprocess is a value: safe for concurrent use.
+// Order is "BGR", and resizing to Height×Width when the image has another size. Square sizes
+// resize with the data package's inference transform (augment.Inference: PIL's antialiased
+// bilinear filter, as the reference's torchvision Resize, SPEC §6), so scl embed and scl serve
+// see what training-side evaluation sees; other sizes use plain bilinear interpolation
+// (half-pixel centres, like torch.nn.functional.interpolate(align_corners=False)).
+// A Preprocess is a value: safe for concurrent use.
 type Preprocess struct {
 	Height   int       `json:"height"`
 	Width    int       `json:"width"`
@@ -180,6 +184,9 @@ func (p Preprocess) ImageTo(dst []float32, img data.Image) error {
 		}
 		return nil
 	}
+	if H == W {
+		return p.resizeSquareTo(dst, img)
+	}
 	// Bilinear resize, sampling the source at ((x+0.5)·sw/W − 0.5), clamped at the borders.
 	sx := float32(img.W) / float32(W)
 	sy := float32(img.H) / float32(H)
@@ -197,6 +204,29 @@ func (p Preprocess) ImageTo(dst []float32, img data.Image) error {
 				v := top + (bot-top)*fy
 				dst[(dstOf(c)*H+y)*W+x] = v*scale[c] + shift[c]
 			}
+		}
+	}
+	return nil
+}
+
+// resizeSquareTo applies augment.Inference (in RGB order; BGR swaps the outer planes after).
+func (p Preprocess) resizeSquareTo(dst []float32, img data.Image) error {
+	t := augment.Inference{Size: p.Height, Channels: p.Channels}
+	for c := 0; c < p.Channels; c++ {
+		src := c
+		if p.Order == "BGR" {
+			src = 2 - c
+		}
+		t.Mean[c], t.Std[c] = p.Mean[src], p.Std[src]
+	}
+	if err := t.ApplyTo(img, dst); err != nil {
+		return fmt.Errorf("infer: preprocess: %w", err)
+	}
+	if p.Order == "BGR" {
+		n := p.Height * p.Width
+		r, b := dst[:n], dst[2*n:3*n]
+		for i := range r {
+			r[i], b[i] = b[i], r[i]
 		}
 	}
 	return nil
