@@ -101,10 +101,17 @@ func TestStepRunsAndTargetFollowsSchedule(t *testing.T) {
 	c := tinyConfig(t)
 	tr := newTrainer(t, c, 5)
 	before := paramsOf(t, tr)
+	var live int64
 	for k := 0; k < 4; k++ {
 		r, err := tr.Step(syntheticBatch(c, k))
 		if err != nil {
 			t.Fatal(err)
+		}
+		// No native tensor outlives a step, except the optimizer state created by the first.
+		if k == 1 {
+			live = torch.LiveTensors()
+		} else if k > 1 && torch.LiveTensors() != live {
+			t.Errorf("step %d: %d live tensors, %d after step 2: a step leaks", k+1, torch.LiveTensors(), live)
 		}
 		if r.Step != k+1 || math.IsNaN(r.Loss) || r.Loss <= 0 || r.KL < 0 {
 			t.Fatalf("step %d: %+v", k, r)
