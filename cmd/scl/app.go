@@ -16,6 +16,7 @@ func newApp() *cli.App {
 			probeCommand(),
 			serveCommand(),
 			dataCommand(),
+			reportCommand(),
 			plotCommand(),
 		},
 	}
