@@ -46,6 +46,11 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool(flagFP16) && cfg.Precision == train.FP16 && !cudaDevice(cfg.Device) {
+		// As the reference, whose GradScaler/autocast disable themselves without CUDA.
+		fmt.Fprintf(errWriter(c), "train: --%s needs CUDA; training in fp32 on the CPU\n", flagFP16)
+		cfg.Precision = train.FP32
+	}
 	sess, err := startSession(c, &cfg)
 	if err != nil {
 		return err
@@ -66,10 +71,7 @@ func runTrain(c *cli.Context) error {
 		stop()
 	}()
 
-	out := c.App.ErrWriter
-	if out == nil {
-		out = os.Stderr
-	}
+	out := errWriter(c)
 	if !sess.IsMain() {
 		out = io.Discard // rank 0 reports for the job
 	}
@@ -136,6 +138,20 @@ func startSession(c *cli.Context, cfg *train.Config) (*parallel.Session, error) 
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	return sess, nil
+}
+
+// errWriter is where the command reports (standard error unless the app says otherwise).
+func errWriter(c *cli.Context) io.Writer {
+	if c.App.ErrWriter != nil {
+		return c.App.ErrWriter
+	}
+	return os.Stderr
+}
+
+// cudaDevice reports whether a device flag resolves to a CUDA device here.
+func cudaDevice(device string) bool {
+	kind, _, err := train.ParseDevice(device)
+	return err == nil && (kind == "cuda" || (kind == "auto" && torch.CUDAAvailable()))
 }
 
 func stemName(cfg train.Config) string {
