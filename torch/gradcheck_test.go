@@ -264,3 +264,41 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
 	}
 }
+
+// TestInPlaceActivationGradients checks in-place ReLU/SiLU and an in-place residual addition
+// under autograd against the same finite differences as the out-of-place ops.
+func TestInPlaceActivationGradients(t *testing.T) {
+	checkLive(t)
+	cases := []gradCase{
+		{name: "ReluInPlace", inputs: []input{in(-2, 2, 2, 3), in(0.5, 1.5, 3)}, f: func(s *torch.Scope, x []*torch.Tensor) *torch.Tensor {
+			y := s.Mul(x[0], x[1]) // a non-leaf, as after a batch norm
+			s.ReluInPlace(y)
+			return y
+		}},
+		{name: "SiluInPlace", inputs: []input{in(-2, 2, 2, 3), in(0.5, 1.5, 3)}, f: func(s *torch.Scope, x []*torch.Tensor) *torch.Tensor {
+			y := s.Mul(x[0], x[1])
+			s.SiluInPlace(y)
+			return y
+		}},
+		{name: "ResidualAddInPlace", inputs: []input{in(-2, 2, 2, 3), in(-2, 2, 2, 3)}, f: func(s *torch.Scope, x []*torch.Tensor) *torch.Tensor {
+			y := s.Square(x[0])
+			s.AddInPlace(y, x[1], 1)
+			s.ReluInPlace(y)
+			return y
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+	}
+	// in-place on a tensor a backward function still needs is an error, not a wrong gradient
+	s := torch.NewScope()
+	defer s.Close()
+	x := s.FromFloat64s([]float64{1, -2})
+	x.SetRequiresGrad(true)
+	y := s.Sigmoid(s.MulScalar(x, 1)) // sigmoid's backward uses its output
+	s.ReluInPlace(y)
+	s.Backward(s.Sum(y))
+	if s.Err() == nil {
+		t.Errorf("backward after modifying a saved output in place: got nil error")
+	}
+}

@@ -85,3 +85,16 @@ func (s *Scope) LerpInPlace(x, y *Tensor, w float64) {
 func (s *Scope) ClampInPlace(x *Tensor, lo, hi float64) {
 	s.inplace(opClampI, newArgs().Tensor(x).Float(lo).Float(hi))
 }
+
+var (
+	opReluI = newOp("aten::relu_", "")
+	opSiluI = newOp("aten::silu_", "")
+)
+
+// ReluInPlace sets x ← max(x, 0), recorded by autograd like nn.ReLU(inplace=True): it saves
+// the allocation and memory traffic of a new activation. Autograd reports an error (through the
+// scope) if x is needed unchanged by a backward function.
+func (s *Scope) ReluInPlace(x *Tensor) { s.inplace(opReluI, newArgs().Tensor(x)) }
+
+// SiluInPlace sets x ← x·σ(x) in place, like nn.SiLU(inplace=True).
+func (s *Scope) SiluInPlace(x *Tensor) { s.inplace(opSiluI, newArgs().Tensor(x)) }
