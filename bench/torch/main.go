@@ -7,8 +7,12 @@
 //
 //	go run ./bench/torch -python /usr/bin/python3 -steps 10 -rounds 3
 //
-// Rounds alternate Go and Python so background load affects both alike; the best round of each
-// is reported (the least-disturbed measurement of each side).
+// Rounds alternate Go and Python so background load affects both alike; the median of the
+// per-round ratios is reported. On a shared machine, wall-clock rates swing with other load; the
+// CPU-time ratio (process CPU seconds per step, Python ÷ Go) compares the work each side does
+// and is the steadier figure there, with -threads 1 (spinning OpenMP threads inflate CPU time).
+// -model inline uses a ResNet-18 written here with torchvision's in-place ReLU and residual
+// addition; the default, torchnet, is the product's network (models/torchnet).
 package main
 
 import (
@@ -19,6 +23,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"syscall"
 	"time"
 
 	"scl/models"
@@ -31,7 +37,7 @@ import (
 
 type config struct {
 	batch, steps, warmup, rounds, threads int
-	python, device, amp                   string
+	python, device, amp, model            string
 }
 
 func main() {
@@ -43,6 +49,7 @@ func main() {
 	flag.IntVar(&c.threads, "threads", runtime.NumCPU(), "intra-op threads for both sides")
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python with torch and torchvision")
 	flag.StringVar(&c.device, "device", "cpu", "cpu or cuda[:N]")
+	flag.StringVar(&c.model, "model", "torchnet", "torchnet: models/torchnet's ResNet-18 (the product); inline: torchvision's structure written here with in-place ReLU/add")
 	flag.StringVar(&c.amp, "amp", "", "mixed precision: fp16 (with loss scaling) or bf16; empty for float32")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -69,28 +76,41 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ResNet-18 (CIFAR stem) training step, batch %d, 32×32, Adam, %s, amp %q, %d threads, libtorch %s\n",
-		c.batch, dev, c.amp, c.threads, torch.Version())
-	var bestGo, bestPy float64
+	fmt.Printf("ResNet-18 (CIFAR stem, model %s) training step, batch %d, 32×32, Adam, %s, amp %q, %d threads, libtorch %s\n",
+		c.model, c.batch, dev, c.amp, c.threads, torch.Version())
+	var gos, pys, ratios, cpuRatios []float64
 	var pyTorch string
 	for r := 0; r < c.rounds; r++ {
-		g, err := b.round()
+		g, gc, err := b.round()
 		if err != nil {
 			return err
 		}
-		p, ver, err := pythonRound(c, script)
+		p, pc, ver, err := pythonRound(c, script)
 		if err != nil {
 			return err
 		}
 		pyTorch = ver
-		fmt.Printf("round %d: Go %.1f images/s, Python %.1f images/s\n", r+1, g, p)
-		bestGo = max(bestGo, g)
-		bestPy = max(bestPy, p)
+		fmt.Printf("round %d: Go %.1f images/s (%.3f CPU s/step), Python %.1f images/s (%.3f CPU s/step), ratio %.3f\n",
+			r+1, g, gc, p, pc, g/p)
+		gos, pys, ratios, cpuRatios = append(gos, g), append(pys, p), append(ratios, g/p), append(cpuRatios, pc/gc)
 	}
-	fmt.Printf("Go (scl/torch):      %.1f images/s\n", bestGo)
-	fmt.Printf("Python (torch %s): %.1f images/s\n", pyTorch, bestPy)
-	fmt.Printf("ratio Go/Python:     %.3f (target ≥ 0.97)\n", bestGo/bestPy)
+	fmt.Printf("Go (scl/torch):      %.1f images/s (median of %d rounds)\n", median(gos), c.rounds)
+	fmt.Printf("Python (torch %s): %.1f images/s (median)\n", pyTorch, median(pys))
+	fmt.Printf("ratio Go/Python:     %.3f (median of per-round ratios; target ≥ 0.97)\n", median(ratios))
+	fmt.Printf("CPU-time ratio:      %.3f (Python CPU s/step ÷ Go CPU s/step, median; insensitive to other load)\n", median(cpuRatios))
 	return nil
+}
+
+func median(v []float64) float64 {
+	w := append([]float64(nil), v...)
+	sort.Float64s(w)
+	if len(w) == 0 {
+		return 0
+	}
+	if len(w)%2 == 1 {
+		return w[len(w)/2]
+	}
+	return (w[len(w)/2-1] + w[len(w)/2]) / 2
 }
 
 type bench struct {
@@ -98,6 +118,7 @@ type bench struct {
 	dev  torch.Device
 	st   *nn.Store
 	enc  *torchnet.Module
+	net  *resnet18 // -model inline
 	head *nn.Linear
 	opt  *optim.Adam
 	lowp torch.DType // autocast type, Default for float32
@@ -113,8 +134,16 @@ func newBench(c config, dev torch.Device) (*bench, error) {
 	}
 	st := nn.NewStore(dev)
 	b := &bench{c: c, dev: dev, st: st}
-	b.enc = torchnet.Build(net, st.Root().Sub("encoder"))
-	b.head = nn.NewLinear(st.Root().Sub("fc"), 512, 10, true)
+	switch c.model {
+	case "torchnet":
+		b.enc = torchnet.Build(net, st.Root().Sub("encoder"))
+		b.head = nn.NewLinear(st.Root().Sub("fc"), 512, 10, true)
+	case "inline":
+		b.net = newResNet18(st.Root(), 10)
+	default:
+		st.Close()
+		return nil, fmt.Errorf("-model %q: want torchnet or inline", c.model)
+	}
 	if err := st.Err(); err != nil {
 		st.Close()
 		return nil, err
@@ -159,7 +188,12 @@ func (b *bench) step() error {
 	if b.lowp != torch.Default {
 		fwd = s.Autocast(b.dev.Type, b.lowp)
 	}
-	logits := b.head.Forward(fwd, b.enc.Forward(fwd, b.x))
+	var logits *torch.Tensor
+	if b.net != nil {
+		logits = b.net.forward(fwd, b.x)
+	} else {
+		logits = b.head.Forward(fwd, b.enc.Forward(fwd, b.x))
+	}
 	loss := s.CrossEntropy(s.To(logits, torch.Float32), b.y, torch.ReduceMean, 0)
 	if err := s.Err(); err != nil {
 		return err
@@ -178,44 +212,53 @@ func (b *bench) sync() error {
 	return nil
 }
 
-// round returns images/s over c.steps steps after c.warmup untimed ones.
-func (b *bench) round() (float64, error) {
+// round returns images/s and process CPU seconds per step over c.steps steps after c.warmup
+// untimed ones.
+func (b *bench) round() (float64, float64, error) {
 	for i := 0; i < b.c.warmup; i++ {
 		if err := b.step(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	if err := b.sync(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	t0 := time.Now()
+	c0 := cpuTime()
 	for i := 0; i < b.c.steps; i++ {
 		if err := b.step(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	if err := b.sync(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64(b.c.batch*b.c.steps) / time.Since(t0).Seconds(), nil
+	return float64(b.c.batch*b.c.steps) / time.Since(t0).Seconds(), (cpuTime() - c0) / float64(b.c.steps), nil
 }
 
-func pythonRound(c config, script string) (float64, string, error) {
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+func pythonRound(c config, script string) (float64, float64, string, error) {
 	cmd := exec.Command(c.python, script, "--batch", fmt.Sprint(c.batch), "--steps", fmt.Sprint(c.steps),
 		"--warmup", fmt.Sprint(c.warmup), "--threads", fmt.Sprint(c.threads), "--device", c.device, "--amp", c.amp)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, "", fmt.Errorf("python baseline (%s): %w", c.python, err)
+		return 0, 0, "", fmt.Errorf("python baseline (%s): %w", c.python, err)
 	}
 	var res struct {
 		ImagesPerS float64 `json:"images_per_s"`
+		CPU        float64 `json:"cpu_s_per_step"`
 		Torch      string  `json:"torch"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
-		return 0, "", fmt.Errorf("python baseline output %q: %w", out, err)
+		return 0, 0, "", fmt.Errorf("python baseline output %q: %w", out, err)
 	}
-	return res.ImagesPerS, res.Torch, nil
+	return res.ImagesPerS, res.CPU, res.Torch, nil
 }
 
 // scriptPath finds resnet18_step.py next to this program's source (run from the repository root

@@ -55,12 +55,15 @@ def main():
     if dev.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(args.steps):
         step()
     if dev.type == "cuda":
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
-    print(json.dumps({"images_per_s": args.batch * args.steps / dt, "torch": torch.__version__,
+    cpu = time.process_time() - c0
+    print(json.dumps({"images_per_s": args.batch * args.steps / dt, "cpu_s_per_step": cpu / args.steps,
+                      "torch": torch.__version__,
                       "threads": torch.get_num_threads()}))
 
 
