@@ -149,6 +149,8 @@ type Config struct {
 	Resume string
 	// LogEvery writes a metrics record every N steps (1).
 	LogEvery int
+	// Plot renders the curves of metrics.jsonl to curves.png at the end of the run (true).
+	Plot bool
 	// EvalEvery runs the kNN monitor every N steps when an evaluation split is given (0: only at
 	// the end); EvalK is its k (200).
 	EvalEvery, EvalK int
@@ -192,6 +194,7 @@ func DefaultConfig() Config {
 		KeepCheckpoints:      3,
 		LogEvery:             1,
 		EvalK:                200,
+		Plot:                 true,
 	}
 }
 

@@ -413,9 +413,11 @@ training:
 	if err := mw.Sync(); err != nil {
 		return res, err
 	}
-	res.Plot = filepath.Join(cfg.OutDir, PlotFile)
-	if err := metrics.PlotFile(res.Metrics, res.Plot); err != nil {
-		res.Plot = ""
+	if cfg.Plot {
+		res.Plot = filepath.Join(cfg.OutDir, PlotFile)
+		if err := metrics.PlotFile(res.Metrics, res.Plot); err != nil {
+			res.Plot = "" // nothing to draw yet (no step recorded): not a failure of the run
+		}
 	}
 	return res, nil
 }

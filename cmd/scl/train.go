@@ -102,7 +102,7 @@ func runTrain(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintf(out, "train: metrics %s", res.Metrics)
-	if res.Plot != "" && c.Bool(flagPlot) {
+	if res.Plot != "" {
 		fmt.Fprintf(out, ", curves %s", res.Plot)
 	}
 	fmt.Fprintln(out)

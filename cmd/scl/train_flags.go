@@ -233,6 +233,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.Device = c.String(flagDevice)
 	cfg.Threads = c.Int(flagThreads)
 	cfg.Seed = c.Int64(flagSeed)
+	cfg.Plot = c.Bool(flagPlot)
 	cfg.EvalEvery = c.Int(flagEvalEvery)
 	cfg.EvalK = c.Int(flagEvalK)
 	return cfg, cfg.Validate()
