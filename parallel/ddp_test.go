@@ -22,9 +22,10 @@ import (
 )
 
 var scenarios = map[string]disttest.Scenario{
-	"train":    trainWorker,
-	"torchrun": torchrunWorker,
-	"stop":     stopWorker,
+	"train":     trainWorker,
+	"torchrun":  torchrunWorker,
+	"stop":      stopWorker,
+	"train-run": trainRunWorker,
 }
 
 var lookupEnv = os.LookupEnv
