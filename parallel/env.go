@@ -159,7 +159,8 @@ func LocalRows[T any](global []T, rank, world int) ([]T, error) {
 
 // LocalSizes returns the per-rank batch and mini-batch sizes for a global batch size and a
 // global mini-batch size (0: none): batch/world and miniBatch/world. Both must be divisible by
-// world, so that every loss matrix holds the same rows as in a single-process run.
+// world, so that every loss matrix holds the same rows as in a single-process run, and leave each
+// process at least 2 rows per slice.
 func LocalSizes(batch, miniBatch, world int) (localBatch, localMiniBatch int, err error) {
 	if world < 1 {
 		return 0, 0, fmt.Errorf("parallel: world size %d: want ≥ 1", world)
@@ -170,5 +171,9 @@ func LocalSizes(batch, miniBatch, world int) (localBatch, localMiniBatch int, er
 	if miniBatch > 0 && miniBatch%world != 0 {
 		return 0, 0, fmt.Errorf("parallel: mini-batch size %d is not divisible by the world size %d: want a multiple of %d (the mini-batch size is global: each rank takes mini-batch/world rows of every slice)", miniBatch, world, world)
 	}
-	return batch / world, miniBatch / world, nil
+	lb, lmb := batch/world, miniBatch/world
+	if lb < 2 || (miniBatch > 0 && lmb < 2) {
+		return 0, 0, fmt.Errorf("parallel: batch size %d and mini-batch size %d over %d processes leave %d and %d rows per process: want ≥ 2 (the loss needs negatives and BatchNorm in training mode needs more than one row)", batch, miniBatch, world, lb, lmb)
+	}
+	return lb, lmb, nil
 }

@@ -86,6 +86,8 @@ func TestLocalSizes(t *testing.T) {
 		{256, 64, 1, "256 64 <nil>"},
 		{10, 0, 4, "not divisible by the world size 4"},
 		{256, 6, 4, "mini-batch size 6 is not divisible"},
+		{8, 4, 4, "leave 2 and 1 rows per process"},
+		{4, 0, 4, "leave 1 and 0 rows per process"},
 	} {
 		lb, lmb, err := LocalSizes(c.batch, c.mb, c.world)
 		got := fmt.Sprint(lb, lmb, err)
