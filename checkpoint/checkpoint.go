@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"scl/checkpoint/safetensors"
+	"scl/internal/atomicfile"
 	"scl/models"
 )
 
@@ -147,9 +148,6 @@ func Save(dir string, c *Checkpoint) error {
 	if err := c.Config.Validate(); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("checkpoint: save: %w", err)
-	}
 	files := map[Role]FileInfo{}
 	for _, part := range []struct {
 		role    Role
@@ -163,7 +161,7 @@ func Save(dir string, c *Checkpoint) error {
 		if err != nil {
 			return fmt.Errorf("checkpoint: save %s: %w", filepath.Join(dir, part.role.FileName()), err)
 		}
-		if err := safetensors.WriteAtomic(filepath.Join(dir, part.role.FileName()), b); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, part.role.FileName()), b); err != nil {
 			return fmt.Errorf("checkpoint: save: %w", err)
 		}
 		sum := sha256.Sum256(b)
@@ -177,7 +175,7 @@ func Save(dir string, c *Checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: save %s: encode config: %w", dir, err)
 	}
-	if err := safetensors.WriteAtomic(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("checkpoint: save: %w", err)
 	}
 	return nil

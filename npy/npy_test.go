@@ -254,11 +254,42 @@ func TestWriteErrors(t *testing.T) {
 	if err := WriteFloat32(filepath.Join(dir, "a.npy"), []float32{1, 2, 3}, 2, 2); err == nil {
 		t.Error("shape/length mismatch: got nil error, want an error")
 	}
-	if err := WriteFloat32(filepath.Join(dir, "missing", "a.npy"), []float32{1}, 1); err == nil {
-		t.Error("missing directory: got nil error, want an error")
+	if err := os.WriteFile(filepath.Join(dir, "plain"), nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("failed writes left %d entries, want 0", len(entries))
+	p := filepath.Join(dir, "plain", "a.npy")
+	if err := WriteFloat32(p, []float32{1}, 1); err == nil || !strings.HasPrefix(err.Error(), "npy: ") || !strings.Contains(err.Error(), p) {
+		t.Errorf("parent is a file: got error %v, want an npy error naming %s", err, p)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("failed writes left %d entries, want 1 (plain)", len(entries))
+	}
+}
+
+// TestWriteCreatesParents: a missing parent directory is created, for WriteFloat32 and Create.
+func TestWriteCreatesParents(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "new", "deeper", "a.npy")
+	if err := WriteFloat32(p, []float32{1, 2}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got, shape, err := ReadFloat32(p); err != nil || len(got) != 2 || got[1] != 2 || len(shape) != 1 || shape[0] != 2 {
+		t.Errorf("got %v %v %v, want [1 2] [2] nil", got, shape, err)
+	}
+	q := filepath.Join(dir, "other", "b.npy")
+	w, err := Create(q, Int64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	if err := w.WriteInt64([]int64{7, 8, 9}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, shape, err := ReadInt64(q); err != nil || len(got) != 3 || got[2] != 9 || shape[0] != 3 {
+		t.Errorf("got %v %v %v, want [7 8 9] [3] nil", got, shape, err)
 	}
 }
 

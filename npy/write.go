@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
+
+	"scl/internal/atomicfile"
 )
 
 // WriteFloat32 writes data with the given shape to path as a float32 .npy
@@ -66,7 +67,7 @@ func writeFile(path string, dtype DType, shape []int, n int, body func(*bufio.Wr
 	if err != nil {
 		return fmt.Errorf("npy: %s: %w", path, err)
 	}
-	return atomicWrite(path, func(f *os.File) error {
+	err = atomicfile.Write(path, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<16)
 		if _, err := w.Write(hdr); err != nil {
 			return err
@@ -76,49 +77,8 @@ func writeFile(path string, dtype DType, shape []int, n int, body func(*bufio.Wr
 		}
 		return w.Flush()
 	})
-}
-
-// atomicWrite creates a temporary file beside path, lets fill write it, then
-// fsyncs, closes and renames it over path and fsyncs the directory. On any
-// error the temporary file is removed and path is untouched.
-func atomicWrite(path string, fill func(*os.File) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = fill(f); err != nil {
-		return fmt.Errorf("npy: writing %s: %w", path, err)
-	}
-	return commit(f, tmp, path)
-}
-
-// commit fsyncs and closes f (named tmp), renames it to path and fsyncs the
-// directory.
-func commit(f *os.File, tmp, path string) error {
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("npy: syncing %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("npy: closing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("npy: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		// Best effort: some file systems refuse fsync on directories.
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -3,27 +3,26 @@ package npy
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"scl/internal/atomicfile"
 )
 
 // Writer streams rows of an array whose first dimension is not known in
 // advance (for example features extracted batch by batch) into a .npy file.
 // The header reserves room for any row count and is rewritten by Close, which
-// then commits the file atomically (temp file, fsync, rename). Until Close
+// then commits the file atomically (temp file, fsync, rename; missing parent
+// directories are created). Until Close
 // returns nil nothing appears under the final name.
 //
 // A Writer is not safe for concurrent use. Call Close to commit or Abort to
 // discard; Abort after Close is a no-op, so `defer w.Abort()` is safe.
 type Writer struct {
 	path     string
-	tmp      string
-	f        *os.File
+	f        *atomicfile.File
 	w        *bufio.Writer
 	dtype    DType
 	rowShape []int
@@ -51,11 +50,11 @@ func Create(path string, dtype DType, rowShape ...int) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("npy: %s: %w", path, err)
+		return nil, fmt.Errorf("npy: %w", err)
 	}
-	wr.f, wr.tmp = f, f.Name()
+	wr.f = f
 	wr.w = bufio.NewWriterSize(f, 1<<16)
 	if _, err := wr.w.Write(hdr); err != nil {
 		wr.Abort()
@@ -169,8 +168,8 @@ func (wr *Writer) Close() (err error) {
 	if _, err := wr.f.WriteAt(hdr, 0); err != nil {
 		return fmt.Errorf("npy: writing header of %s: %w", wr.path, err)
 	}
-	if err := commit(wr.f, wr.tmp, wr.path); err != nil {
-		return err
+	if err := wr.f.Commit(); err != nil {
+		return fmt.Errorf("npy: %w", err)
 	}
 	wr.done = true
 	return nil
@@ -182,14 +181,8 @@ func (wr *Writer) Abort() error {
 		return nil
 	}
 	wr.done = true
-	var errs []error
-	if wr.f != nil {
-		errs = append(errs, wr.f.Close())
+	if err := wr.f.Abort(); err != nil {
+		return fmt.Errorf("npy: %w", err)
 	}
-	if wr.tmp != "" {
-		if err := os.Remove(wr.tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }

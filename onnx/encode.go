@@ -3,10 +3,10 @@ package onnx
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"scl/internal/atomicfile"
 )
 
 // Field numbers from onnx/onnx.proto.
@@ -111,42 +111,14 @@ func (m *Model) Marshal() ([]byte, error) {
 }
 
 // WriteFile marshals the model and writes it to path atomically: a temporary file in the same
-// directory is written, synced and renamed over path.
+// directory is written, synced and renamed over path. Missing parent directories are created.
 func (m *Model) WriteFile(path string) error {
 	data, err := m.Marshal()
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("onnx: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("onnx: write %s: %w", path, err)
+	if err := atomicfile.WriteFile(path, data); err != nil {
+		return fmt.Errorf("onnx: %w", err)
 	}
 	return nil
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
+
+	"scl/internal/atomicfile"
 )
 
 // Options configures Assess. The zero value runs both the linear probe and
@@ -156,7 +156,7 @@ func (r *Report) WriteJSON(path string) error {
 	if err != nil {
 		return fmt.Errorf("probe: encoding report: %w", err)
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return writeFile(path, append(b, '\n'))
 }
 
 // WriteConfusionPNG renders the linear probe's confusion matrix (kNN's when
@@ -176,35 +176,12 @@ func (r *Report) WriteConfusionPNG(path string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	return writeFile(path, b)
 }
 
-// writeFileAtomic writes data to a temporary file beside path, fsyncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("probe: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("probe: writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("probe: syncing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("probe: %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("probe: closing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+// writeFile writes data to path atomically, creating missing parent directories.
+func writeFile(path string, data []byte) error {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("probe: %w", err)
 	}
 	return nil

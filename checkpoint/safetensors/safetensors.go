@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
+
+	"scl/internal/atomicfile"
 )
 
 // DType is a safetensors element type name, such as "F32".
@@ -298,49 +299,15 @@ func ReadFile(path string) (*File, error) {
 }
 
 // WriteFile encodes f and writes it atomically: a temporary file in the same directory is
-// written, fsynced and renamed over path, and the directory is fsynced.
+// written, fsynced and renamed over path, and the directory is fsynced. Missing parent
+// directories are created.
 func WriteFile(path string, f *File) error {
 	b, err := f.Marshal()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return WriteAtomic(path, b)
-}
-
-// WriteAtomic writes data to path through a synced temporary file and a rename, so a reader
-// sees either the old file or the complete new one, never a partial write.
-func WriteAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	cleanup := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return cleanup(err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return cleanup(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return cleanup(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	if err := atomicfile.WriteFile(path, b); err != nil {
+		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil
 }
