@@ -194,7 +194,7 @@ func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, l
 		}
 		defer labels.Abort()
 	}
-	ids, err := createAtomic(filepath.Join(dir, IDsFile))
+	ids, err := createLines(filepath.Join(dir, IDsFile))
 	if err != nil {
 		return err
 	}

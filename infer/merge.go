@@ -51,7 +51,7 @@ func Merge(out string, shards int) (Manifest, error) {
 		}
 		defer labels.Abort()
 	}
-	ids, err := createAtomic(filepath.Join(out, IDsFile))
+	ids, err := createLines(filepath.Join(out, IDsFile))
 	if err != nil {
 		return Manifest{}, err
 	}
