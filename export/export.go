@@ -9,7 +9,8 @@ import (
 	"scl/onnx"
 )
 
-// Export reads the checkpoint in dir and writes its network as ONNX to out (atomically). It
+// Export reads the checkpoint in dir and writes its network as ONNX to out (atomically, creating
+// missing parent directories). It
 // returns the model's metadata.
 func Export(dir, out string, opts Options) (map[string]string, error) {
 	cfg, err := checkpoint.LoadConfig(dir)

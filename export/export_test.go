@@ -196,6 +196,35 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
+// TestExportCreatesOutputDirectory: --out in a directory that does not exist yet is created,
+// and the bytes equal an export into an existing directory.
+func TestExportCreatesOutputDirectory(t *testing.T) {
+	dir := writeCheckpoint(t, cases()[2], 5)
+	root := t.TempDir()
+	ref := filepath.Join(root, "model.onnx")
+	if _, err := Export(dir, ref, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "newdir", "sub", "model.onnx")
+	if _, err := Export(dir, out, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("got %d bytes in the new directory, want the %d bytes exported beside it", len(got), len(want))
+	}
+	if es, _ := os.ReadDir(filepath.Dir(out)); len(es) != 1 {
+		t.Errorf("got %d entries in %s, want 1 (no temporary file)", len(es), filepath.Dir(out))
+	}
+}
+
 func equalPre(a, b Preprocessing) bool {
 	eq := func(x, y []float64) bool {
 		if len(x) != len(y) {

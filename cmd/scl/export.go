@@ -18,7 +18,7 @@ func exportCommand() *cli.Command {
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint directory (config.json + safetensors)", Required: true},
-			&cli.StringFlag{Name: "out", Usage: "ONNX file to write", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "ONNX file to write (missing directories are created)", Required: true},
 			&cli.BoolFlag{Name: "with-projector", Usage: "also output the projection head (\"" + export.ProjectionName + "\")"},
 			&cli.BoolFlag{Name: "keep-bn", Usage: "write BatchNormalization nodes instead of folding them into convolutions"},
 			&cli.BoolFlag{Name: "online", Usage: "export the online network instead of the target network"},

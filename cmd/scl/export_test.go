@@ -53,3 +53,27 @@ func TestExportCommand(t *testing.T) {
 		t.Errorf("got error %v, want one saying config.json is not found", err)
 	}
 }
+
+// TestExportCommandCreatesOutDir: `scl export --out newdir/model.onnx` with a relative path whose
+// directory does not exist yet (it used to fail opening "newdir/.model.onnx.tmp-…").
+func TestExportCommandCreatesOutDir(t *testing.T) {
+	c, err := checkpoint.New(models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, ProjectorHidden: 16, ProjectorOut: 4},
+		checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L"}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	if err := checkpoint.Save(filepath.Join(work, "ckpt"), c); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	app := newApp()
+	var stdout bytes.Buffer
+	app.Writer = &stdout
+	if err := app.Run([]string{"scl", "export", "--checkpoint", "ckpt", "--out", "newdir/model.onnx"}); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	if p, err := export.ReadPreprocessing(filepath.Join(work, "newdir", "model.onnx")); err != nil || p.ImageSize != 28 {
+		t.Errorf("got %+v, %v; want a readable model with image size 28", p, err)
+	}
+}
