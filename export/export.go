@@ -10,8 +10,7 @@ import (
 )
 
 // Export reads the checkpoint in dir and writes its network as ONNX to out (atomically, creating
-// missing parent directories). It
-// returns the model's metadata.
+// missing parent directories). It returns the model's metadata.
 func Export(dir, out string, opts Options) (map[string]string, error) {
 	cfg, err := checkpoint.LoadConfig(dir)
 	if err != nil {
