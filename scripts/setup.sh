@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what scl needs on Debian 12, idempotently; fast when everything is present.
+# libgloo-dev carries the Gloo headers that the c10d binding (torch/dist) compiles against.
 #
 #   scripts/setup.sh          libtorch (CPU), Fashion-MNIST, ONNX Runtime CPU library
 #   scripts/setup.sh --bench  also the Python packages used only by comparison benchmarks
@@ -22,7 +23,7 @@ for arg in "$@"; do
   esac
 done
 
-want=(libtorch-dev dataset-fashion-mnist curl ca-certificates g++)
+want=(libtorch-dev libgloo-dev dataset-fashion-mnist curl ca-certificates g++)
 if [ "$bench" = 1 ]; then
   want+=(python3-torch python3-torchvision python3-sklearn python3-numpy)
 fi
