@@ -6,22 +6,25 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// entries lists the names in dir, so tests can assert that no temporary file is left behind.
-func entries(t *testing.T, dir string) []string {
+// wantOnly checks that dir holds exactly names (sorted): no temporary file was left behind.
+func wantOnly(t *testing.T, dir string, names ...string) {
 	t.Helper()
 	es, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	var got []string
 	for _, e := range es {
-		names = append(names, e.Name())
+		got = append(got, e.Name())
 	}
-	return names
+	if !slices.Equal(got, names) {
+		t.Errorf("got directory entries %v, want %v", got, names)
+	}
 }
 
 func TestWriteFile(t *testing.T) {
@@ -62,9 +65,7 @@ func TestWriteFile(t *testing.T) {
 			if st.Mode().Perm() != 0o644 {
 				t.Errorf("got mode %v, want %v", st.Mode().Perm(), os.FileMode(0o644))
 			}
-			if names := entries(t, filepath.Dir(path)); len(names) != 1 || names[0] != "a.bin" {
-				t.Errorf("got directory entries %v, want [a.bin]", names)
-			}
+			wantOnly(t, filepath.Dir(path), "a.bin")
 		})
 	}
 }
@@ -96,9 +97,7 @@ func TestWriteFailingFillKeepsTarget(t *testing.T) {
 	if !bytes.Equal(got, old) {
 		t.Errorf("got target %q, want the old %q", got, old)
 	}
-	if names := entries(t, dir); len(names) != 1 || names[0] != "model.onnx" {
-		t.Errorf("got directory entries %v, want [model.onnx]", names)
-	}
+	wantOnly(t, dir, "model.onnx")
 }
 
 func TestCommitAbortLifecycle(t *testing.T) {
@@ -157,9 +156,7 @@ func TestCommitAbortLifecycle(t *testing.T) {
 	if got, _ := os.ReadFile(path); string(got) != "HEAD-body" {
 		t.Errorf("got %q after an aborted rewrite, want %q", got, "HEAD-body")
 	}
-	if names := entries(t, dir); len(names) != 1 {
-		t.Errorf("got directory entries %v, want only out.npy", names)
-	}
+	wantOnly(t, dir, "out.npy")
 }
 
 func TestCommitFailureRemovesTemporary(t *testing.T) {
@@ -173,9 +170,7 @@ func TestCommitFailureRemovesTemporary(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("got error %v, want one naming %s", err, path)
 	}
-	if names := entries(t, dir); len(names) != 1 || names[0] != "target" {
-		t.Errorf("got directory entries %v, want [target]", names)
-	}
+	wantOnly(t, dir, "target")
 }
 
 func TestCreateParentIsFile(t *testing.T) {
