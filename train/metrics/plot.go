@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -124,6 +126,17 @@ func linePanel(title string, xys plotter.XYs, c color.Color) (*plot.Plot, error)
 	}
 	line.Color = c
 	p.Add(line)
+	p.Y.Tick.Marker = preciseTicks{}
+	// A flat series (constant γ or learning rate) gets a small range around its value rather
+	// than gonum's default, which would label a constant 3e-4 as 0.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, xy := range xys {
+		lo, hi = math.Min(lo, xy.Y), math.Max(hi, xy.Y)
+	}
+	if span := hi - lo; span <= 1e-9*math.Max(math.Abs(hi), math.Abs(lo)) || span == 0 {
+		pad := math.Max(0.1*math.Abs(hi), 1e-12)
+		p.Y.Min, p.Y.Max = lo-pad, hi+pad
+	}
 	if len(xys) == 1 {
 		sc, err := plotter.NewScatter(xys)
 		if err != nil {
@@ -132,6 +145,20 @@ func linePanel(title string, xys plotter.XYs, c color.Color) (*plot.Plot, error)
 		p.Add(sc)
 	}
 	return p, nil
+}
+
+// preciseTicks labels gonum's default tick positions with up to 6 significant digits, so that
+// close values (β = 0.99 … 0.990002, b = −5.05 … −5.10) get distinct labels.
+type preciseTicks struct{}
+
+func (preciseTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
+		}
+	}
+	return ticks
 }
 
 // PlotFile reads the metrics file at in and writes the PNG figure to out (created with its
