@@ -192,6 +192,31 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		unary("Where", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 			return s.Where(s.GtScalar(x, 0), s.Square(x), s.Exp(x))
 		}),
+		unary("Min", -2, 2, (*torch.Scope).Min),
+		unary("MinDim", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor { v, _ := s.MinDim(x, 0, true); return v }),
+		unary("Sort", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor { v, _ := s.Sort(x, 1, true); return s.Square(v) }),
+		unary("Split", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
+			p := s.Split(x, 2, 1)
+			if len(p) != 2 {
+				s.Failf("split: got %d pieces, want 2", len(p))
+				return nil
+			}
+			return s.Cat(1, s.Square(p[0]), s.Exp(p[1]))
+		}),
+		unary("View", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor { return s.Square(s.View(x, 6)) }),
+		unary("Contiguous", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor { return s.Square(s.Contiguous(s.T(x))) }),
+		unary("Diag", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor { return s.Square(s.Diag(x)) }),
+		unary("Dropout", -2, 2, func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
+			// the same seed before every evaluation gives the same mask, so f is deterministic
+			if err := torch.ManualSeed(11); err != nil {
+				s.Fail(err)
+				return nil
+			}
+			return s.Dropout(s.Square(x), 0.5, true)
+		}),
+		{name: "ChannelsLastConv", inputs: []input{in(-1, 1, 1, 2, 4, 4), in(-1, 1, 3, 2, 3, 3)}, f: func(s *torch.Scope, x []*torch.Tensor) *torch.Tensor {
+			return s.Conv2d(s.ChannelsLast(x[0]), x[1], nil, torch.Conv2dOpts{Padding: [2]int64{2, 2}, Dilation: [2]int64{2, 2}})
+		}},
 		binary("Add", -2, 2, (*torch.Scope).Add),
 		binary("AddScaled", -2, 2, func(s *torch.Scope, a, b *torch.Tensor) *torch.Tensor { return s.AddScaled(a, b, -0.5) }),
 		binary("Sub", -2, 2, (*torch.Scope).Sub),
