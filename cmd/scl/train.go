@@ -239,7 +239,7 @@ func (v *trainView) progress(p train.Progress) {
 			v.bar = progressbar.NewOptions(p.StepsPerEpoch, progressbar.OptionSetWriter(v.w),
 				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", p.Epoch+1, p.Epochs)),
 				progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(false),
-				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetWidth(20),
+				progressbar.OptionSetWidth(20),
 				progressbar.OptionShowDescriptionAtLineEnd())
 			v.bar.Set(p.Batch)
 		}
@@ -291,7 +291,7 @@ func (v *trainView) line(s string) {
 
 func (v *trainView) finish() {
 	if v.bar != nil {
-		v.bar.Finish()
+		v.bar.Exit() // leaves the bar where the run stopped (Finish would fill it)
 		fmt.Fprintln(v.w)
 		v.bar = nil
 	}
