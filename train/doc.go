@@ -30,6 +30,14 @@
 // the step instead (the step still counts, as in the reference). Either way the parameters and
 // the BatchNorm running statistics are left as they were before the step.
 //
+// # Data parallelism
+//
+// Data.Session (a scl/parallel session from torchrun's or Slurm's environment) makes Run one
+// process of a data-parallel job: each process reads its share of every global batch, the loss
+// scores its rows against the whole global batch (parallel.StepLoss), gradients are averaged
+// before the optimizer step, all processes stop after the same step, and only rank 0 writes
+// metrics and checkpoints. Trainer.Attach is the step-level entry point.
+//
 // # Threads and determinism
 //
 // Run locks its goroutine to one OS thread while it trains and shares the CPUs between
