@@ -4,6 +4,7 @@ package train
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -354,6 +355,45 @@ func TestArchitecturesTrainAndResume(t *testing.T) {
 				if d := maxDiff(got[name], w); d != 0 {
 					t.Errorf("%s differs after resume by %g", name, d)
 				}
+			}
+		})
+	}
+}
+
+func TestOptimizersAndLRSchedules(t *testing.T) {
+	tests := []struct {
+		opt, sched string
+		warmup     int
+		wantLR     func(k int) float64 // LR of 0-based step k, run of 4 steps
+	}{
+		{OptimizerAdam, LRConstant, 0, func(int) float64 { return 1e-3 }},
+		{OptimizerAdam, LRConstant, 2, func(k int) float64 { return 1e-3 * math.Min(float64(k+1)/2, 1) }},
+		{OptimizerAdamW, LRCosine, 0, func(k int) float64 { return 1e-3 * (1 + math.Cos(math.Pi*float64(k)/4)) / 2 }},
+		{OptimizerLARS, LRCosine, 2, func(k int) float64 {
+			if k < 2 {
+				return 1e-3 * float64(k+1) / 2
+			}
+			return 1e-3 * (1 + math.Cos(math.Pi*float64(k-2)/2)) / 2
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s_%s_warmup%d", tt.opt, tt.sched, tt.warmup), func(t *testing.T) {
+			c := tinyConfig(t)
+			c.Optimizer, c.LRSchedule, c.WarmupSteps, c.LR = tt.opt, tt.sched, tt.warmup, 1e-3
+			c.MaxSteps = 4
+			tr := newTrainer(t, c, 4)
+			before := paramsOf(t, tr)["online.projector.0.weight"]
+			for k := 0; k < 4; k++ {
+				r, err := tr.Step(syntheticBatch(c, k))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(r.LR-tt.wantLR(k)) > 1e-15 {
+					t.Errorf("step %d lr %v, want %v", k, r.LR, tt.wantLR(k))
+				}
+			}
+			if maxDiff(paramsOf(t, tr)["online.projector.0.weight"], before) == 0 {
+				t.Errorf("%s did not move the parameters", tt.opt)
 			}
 		})
 	}
