@@ -178,6 +178,10 @@ func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 		if resumeDir, err = LatestCheckpoint(cfg.OutDir); err != nil {
 			return res, err
 		}
+	} else if st, err := os.Stat(resumeDir); err == nil && !st.IsDir() {
+		// A file of the checkpoint (config.json, a safetensors file) names its directory, as the
+		// reference's --ckpt_path names a file.
+		resumeDir = filepath.Dir(resumeDir)
 	}
 	res.Metrics = filepath.Join(cfg.OutDir, MetricsFile)
 	if resumeDir != "" {
