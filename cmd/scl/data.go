@@ -12,6 +12,7 @@ import (
 
 	"scl/data"
 	"scl/data/augment"
+	"scl/internal/atomicfile"
 )
 
 // dataCommand groups the data set tools: preview (augmentations as a PNG grid) and info.
@@ -81,11 +82,7 @@ func dataPreviewCommand() *cli.Command {
 				return fmt.Errorf("data preview: encode: %w", err)
 			}
 			out := c.String("out")
-			tmp := out + ".tmp"
-			if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("data preview: %w", err)
-			}
-			if err := os.Rename(tmp, out); err != nil {
+			if err := atomicfile.WriteFile(out, b.Bytes()); err != nil {
 				return fmt.Errorf("data preview: %w", err)
 			}
 			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %d rows × (source + %d global %d px + %d local %d px)\n",
