@@ -1,6 +1,6 @@
 // Command rawpixels writes Fashion-MNIST's raw pixels (scaled to [0, 1], 784 values per image)
 // and labels as features.npy / labels.npy for the train and test splits, the raw-pixel baseline
-// of scripts/quality.sh.
+// of scripts/demo.sh and scripts/quality.sh.
 //
 //	go run ./bench/train/rawpixels -out DIR     # DIR/train/{features,labels}.npy, DIR/test/…
 package main
