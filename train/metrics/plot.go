@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 
@@ -16,6 +14,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"scl/internal/atomicfile"
 )
 
 // curve is one panel of the figure: a title and how to read its value from a step record.
@@ -168,20 +168,11 @@ func PlotFile(in, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return fmt.Errorf("metrics: plot %s: %w", out, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
+	err = atomicfile.Write(out, func(w io.Writer) error {
+		return WritePNG(w, recs, 30*vg.Centimeter, 24*vg.Centimeter)
+	})
 	if err != nil {
-		return fmt.Errorf("metrics: plot %s: %w", out, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := WritePNG(tmp, recs, 30*vg.Centimeter, 24*vg.Centimeter); err != nil {
-		tmp.Close()
 		return fmt.Errorf("metrics: plot %s from %s: %w", out, in, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("metrics: plot %s: %w", out, err)
-	}
-	return os.Rename(tmp.Name(), out)
+	return nil
 }
