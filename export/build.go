@@ -234,33 +234,49 @@ func (w *writer) network(net *models.Network, prefix, in string) (string, error)
 	return names[net.Output], nil
 }
 
-// conv writes a Conv node, folding bn (may be nil) into its weight and bias.
-func (w *writer) conv(prefix string, nd, bn *models.Node, in string) (string, error) {
-	c := nd.Conv
-	name := prefix + nd.Name
-	weight, err := w.floats(name + ".weight")
-	if err != nil {
-		return "", err
+// foldedWeights loads the weight (and the bias when hasBias) of the layer node nd and folds bn
+// (may be nil) into them. It returns the node name the layer's ONNX node and initialisers take:
+// the BatchNorm's when folded, since the folded node produces the BatchNorm's output.
+func (w *writer) foldedWeights(prefix string, nd, bn *models.Node, hasBias bool) (name string, weight, bias []float32, err error) {
+	name = prefix + nd.Name
+	if weight, err = w.floats(name + ".weight"); err != nil {
+		return "", nil, nil, err
 	}
-	var bias []float32
-	if c.Bias {
+	if hasBias {
 		if bias, err = w.floats(name + ".bias"); err != nil {
-			return "", err
+			return "", nil, nil, err
 		}
 	}
 	if bn != nil {
 		scale, shift, err := w.bnAffine(prefix, bn)
 		if err != nil {
-			return "", err
+			return "", nil, nil, err
 		}
 		weight, bias = foldInto(weight, bias, scale, shift)
-		name = prefix + bn.Name // the folded node produces the BatchNorm's output
+		name = prefix + bn.Name
+	}
+	return name, weight, bias, nil
+}
+
+// layerInputs registers the weight (of shape wshape) and the optional bias of length out as
+// initialisers and returns the node's inputs: in, weight[, bias].
+func (w *writer) layerInputs(name, in string, wshape []int64, weight, bias []float32, out int) []string {
+	inputs := []string{in, w.g.Initializer(onnx.FloatTensor(name+".weight", wshape, weight))}
+	if bias != nil {
+		inputs = append(inputs, w.g.Initializer(onnx.FloatTensor(name+".bias", []int64{int64(out)}, bias)))
+	}
+	return inputs
+}
+
+// conv writes a Conv node, folding bn (may be nil) into its weight and bias.
+func (w *writer) conv(prefix string, nd, bn *models.Node, in string) (string, error) {
+	c := nd.Conv
+	name, weight, bias, err := w.foldedWeights(prefix, nd, bn, c.Bias)
+	if err != nil {
+		return "", err
 	}
 	k := int64(c.Kernel)
-	inputs := []string{in, w.g.Initializer(onnx.FloatTensor(name+".weight", []int64{int64(c.Out), int64(c.In / c.Groups), k, k}, weight))}
-	if bias != nil {
-		inputs = append(inputs, w.g.Initializer(onnx.FloatTensor(name+".bias", []int64{int64(c.Out)}, bias)))
-	}
+	inputs := w.layerInputs(name, in, []int64{int64(c.Out), int64(c.In / c.Groups), k, k}, weight, bias, c.Out)
 	p := int64(c.Padding)
 	return w.g.NodeNamed("Conv", name, inputs,
 		onnx.AttrInts("kernel_shape", k, k),
@@ -272,29 +288,11 @@ func (w *writer) conv(prefix string, nd, bn *models.Node, in string) (string, er
 // linear writes a Gemm node (y = x·Wᵀ + b), folding bn (may be nil) into it.
 func (w *writer) linear(prefix string, nd, bn *models.Node, in string) (string, error) {
 	l := nd.Linear
-	name := prefix + nd.Name
-	weight, err := w.floats(name + ".weight")
+	name, weight, bias, err := w.foldedWeights(prefix, nd, bn, l.Bias)
 	if err != nil {
 		return "", err
 	}
-	var bias []float32
-	if l.Bias {
-		if bias, err = w.floats(name + ".bias"); err != nil {
-			return "", err
-		}
-	}
-	if bn != nil {
-		scale, shift, err := w.bnAffine(prefix, bn)
-		if err != nil {
-			return "", err
-		}
-		weight, bias = foldInto(weight, bias, scale, shift)
-		name = prefix + bn.Name
-	}
-	inputs := []string{in, w.g.Initializer(onnx.FloatTensor(name+".weight", []int64{int64(l.Out), int64(l.In)}, weight))}
-	if bias != nil {
-		inputs = append(inputs, w.g.Initializer(onnx.FloatTensor(name+".bias", []int64{int64(l.Out)}, bias)))
-	}
+	inputs := w.layerInputs(name, in, []int64{int64(l.Out), int64(l.In)}, weight, bias, l.Out)
 	return w.g.NodeNamed("Gemm", name, inputs, onnx.AttrInt("transB", 1)), nil
 }
 
