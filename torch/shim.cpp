@@ -6,6 +6,7 @@
 // dispatcher, so every aten operator (with autograd and autocast) is reachable without a C++
 // wrapper per op; the Go side encodes the arguments.
 #include "shim.h"
+#include "shim_common.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -23,36 +24,11 @@
 #include <string>
 #include <vector>
 
-struct scl_tensor_s {
-  at::Tensor t;
-};
 struct scl_op_s {
   c10::OperatorHandle h;
 };
 
 namespace {
-
-char *dup_message(const char *msg) {
-  size_t n = std::strlen(msg);
-  char *out = static_cast<char *>(std::malloc(n + 1));
-  if (out != nullptr) std::memcpy(out, msg, n + 1);
-  return out;
-}
-
-// c10::Error::what() carries a C++ backtrace in some builds; what_without_backtrace is the
-// message a user needs.
-#define SCL_TRY try {
-#define SCL_CATCH(err)                                                   \
-  }                                                                      \
-  catch (const c10::Error &e) {                                          \
-    if (err) *err = dup_message(e.what_without_backtrace());             \
-  }                                                                      \
-  catch (const std::exception &e) {                                      \
-    if (err) *err = dup_message(e.what());                               \
-  }                                                                      \
-  catch (...) {                                                          \
-    if (err) *err = dup_message("unknown C++ exception");                \
-  }
 
 scl_tensor wrap(at::Tensor t) {
   if (!t.defined()) return nullptr;

@@ -7,6 +7,7 @@
 // from c10d::ProcessGroup, in 2.x from c10d::Backend, so groups are held by their concrete type
 // and every collective is written once as a generic lambda (Group::run).
 #include "shim.h"
+#include "../shim_common.h"
 
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
@@ -41,10 +42,6 @@
 #include <string>
 #include <vector>
 
-// Mirror of torch/shim.cpp's handle type (identical definition, so one type in the program).
-struct scl_tensor_s {
-  at::Tensor t;
-};
 
 struct scl_dist_store_s {
   c10::intrusive_ptr<c10d::Store> store;
@@ -74,26 +71,6 @@ struct scl_dist_pg_s {
 };
 
 namespace {
-
-char *dup_message(const char *msg) {
-  size_t n = std::strlen(msg);
-  char *out = static_cast<char *>(std::malloc(n + 1));
-  if (out != nullptr) std::memcpy(out, msg, n + 1);
-  return out;
-}
-
-#define SCL_TRY try {
-#define SCL_CATCH(err)                                                   \
-  }                                                                      \
-  catch (const c10::Error &e) {                                          \
-    if (err) *err = dup_message(e.what_without_backtrace());             \
-  }                                                                      \
-  catch (const std::exception &e) {                                      \
-    if (err) *err = dup_message(e.what());                               \
-  }                                                                      \
-  catch (...) {                                                          \
-    if (err) *err = dup_message("unknown C++ exception");                \
-  }
 
 at::Tensor &unwrap(void *h) {
   if (h == nullptr) throw std::invalid_argument("nil tensor handle");
