@@ -9,6 +9,7 @@ import (
 	"scl/torch/amp"
 	"scl/torch/nn"
 	"scl/torch/optim"
+	"scl/torch/torchtest"
 )
 
 // TestCUDAMixedPrecisionSteps trains a small conv net on the GPU under fp16 autocast with the
@@ -20,7 +21,7 @@ func TestCUDAMixedPrecisionSteps(t *testing.T) {
 	}
 	for _, dt := range []torch.DType{torch.Float16, torch.BFloat16} {
 		t.Run(dt.String(), func(t *testing.T) {
-			checkLive(t)
+			torchtest.CheckLive(t)
 			dev := torch.CUDA(0)
 			st := nn.NewStore(dev)
 			defer st.Close()

@@ -10,17 +10,8 @@ import (
 	"scl/torch/amp"
 	"scl/torch/nn"
 	"scl/torch/optim"
+	"scl/torch/torchtest"
 )
-
-func checkLive(t *testing.T) {
-	t.Helper()
-	start := torch.LiveTensors()
-	t.Cleanup(func() {
-		if got := torch.LiveTensors(); got != start {
-			t.Errorf("LiveTensors after test: got %d, want %d", got, start)
-		}
-	})
-}
 
 // param returns a store with one float32 parameter w = [1, 2].
 func param(t *testing.T) (*nn.Store, *nn.Var) {
@@ -47,7 +38,7 @@ func backward(t *testing.T, sc *amp.Scaler, w *nn.Var, c []float32) {
 }
 
 func TestScalerSchedule(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st, w := param(t)
 	defer st.Close()
 	opt := optim.NewSGD(st.Params(), optim.SGDConfig{LR: 1})
@@ -95,7 +86,7 @@ func TestScalerSchedule(t *testing.T) {
 }
 
 func TestUnscaleBeforeClipping(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st, w := param(t)
 	defer st.Close()
 	sc := amp.NewScaler(amp.Config{})
@@ -123,7 +114,7 @@ func TestUnscaleBeforeClipping(t *testing.T) {
 }
 
 func TestDisabledPassesThrough(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st, w := param(t)
 	defer st.Close()
 	sc := amp.NewScaler(amp.Config{Disabled: true})
@@ -140,7 +131,7 @@ func TestDisabledPassesThrough(t *testing.T) {
 // autocast exists in libtorch 1.13's CPU build): the forward runs in bfloat16, gradients land in
 // float32 parameters, and the step changes them.
 func TestAutocastTrainingStepCPU(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st := nn.NewStore(torch.CPU)
 	defer st.Close()
 	fc := nn.NewLinear(st.Root().Sub("fc"), 8, 4, true)

@@ -10,17 +10,8 @@ import (
 
 	"scl/torch"
 	"scl/torch/nn"
+	"scl/torch/torchtest"
 )
-
-func checkLive(t *testing.T) {
-	t.Helper()
-	start := torch.LiveTensors()
-	t.Cleanup(func() {
-		if got := torch.LiveTensors(); got != start {
-			t.Errorf("LiveTensors after test: got %d, want %d", got, start)
-		}
-	})
-}
 
 func vals(t *testing.T, x *torch.Tensor) []float32 {
 	t.Helper()
@@ -46,7 +37,7 @@ func stats(v []float32) (mean, std, maxAbs float64) {
 }
 
 func TestNamesOrderAndShapes(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st := nn.NewStore(torch.CPU)
 	defer st.Close()
 	root := st.Root()
@@ -93,7 +84,7 @@ func TestNamesOrderAndShapes(t *testing.T) {
 // U(−b, b) has max |w| → b and std b/√3; a normal N(0, σ²) has std σ. With 10⁵ samples the
 // sample std is within ~1% of σ (relative standard error 1/√(2n) ≈ 0.2%).
 func TestInitialisers(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	if err := torch.ManualSeed(1); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +136,7 @@ func TestInitialisers(t *testing.T) {
 // TestBatchNormModes checks running statistics in training (momentum 0.1, unbiased variance)
 // and their use in evaluation.
 func TestBatchNormModes(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st := nn.NewStore(torch.CPU)
 	defer st.Close()
 	bn := nn.NewBatchNorm2d(st.Root().Sub("bn"), 1)
@@ -178,7 +169,7 @@ func TestBatchNormModes(t *testing.T) {
 }
 
 func TestStateDictRoundTrip(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	build := func() (*nn.Store, *nn.Conv2d) {
 		st := nn.NewStore(torch.CPU)
 		c := nn.NewConv2d(st.Root().Sub("c"), 2, 3, 1, nn.Conv2dConfig{Bias: true})

@@ -11,6 +11,7 @@ import (
 	"scl/torch"
 	"scl/torch/nn"
 	"scl/torch/optim"
+	"scl/torch/torchtest"
 )
 
 // rssBytes reads the resident set size from /proc/self/statm (second field, in pages).
@@ -61,7 +62,7 @@ func (n *smallNet) forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 // +7 MiB, most of it the Go runtime's heap settling (runtime.MemStats.Sys), flat after ~500
 // steps in a 1,500-step run. The live-handle count must be the same after every step.
 func TestMemoryFlat(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	if err := torch.ManualSeed(7); err != nil {
 		t.Fatal(err)
 	}

@@ -10,17 +10,8 @@ import (
 	"scl/torch"
 	"scl/torch/nn"
 	"scl/torch/optim"
+	"scl/torch/torchtest"
 )
-
-func checkLive(t *testing.T) {
-	t.Helper()
-	start := torch.LiveTensors()
-	t.Cleanup(func() {
-		if got := torch.LiveTensors(); got != start {
-			t.Errorf("LiveTensors after test: got %d, want %d", got, start)
-		}
-	})
-}
 
 var (
 	p0    = []float64{1, -2, 3, 0.5}
@@ -142,7 +133,7 @@ func refLARS(lr, mu, wd, eta float64) [][]float64 {
 }
 
 func TestOptimizersMatchHandComputedUpdates(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	all := func(*nn.Var) bool { return true }
 	cases := []struct {
 		name string
@@ -197,7 +188,7 @@ func TestOptimizersMatchHandComputedUpdates(t *testing.T) {
 }
 
 func TestLARSExcludesOneDimByDefault(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st, v := setup(t) // w is 1-D: with the default filter it gets plain momentum SGD
 	defer st.Close()
 	opt := optim.NewLARS(st.Params(), optim.LARSConfig{LR: 0.1, WeightDecay: 0.5})
@@ -216,7 +207,7 @@ func TestLARSExcludesOneDimByDefault(t *testing.T) {
 // TestStateResumeIsBitExact runs 3 steps straight, and 1 step + export + import into a fresh
 // optimizer + 2 steps; the parameters must be identical.
 func TestStateResumeIsBitExact(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	makers := map[string]func(ps []*nn.Var) optim.Optimizer{
 		"adam": func(ps []*nn.Var) optim.Optimizer {
 			return optim.NewAdam(ps, optim.AdamConfig{LR: 0.1, WeightDecay: 0.1})
@@ -270,7 +261,7 @@ func keys(m map[string]*torch.Tensor) []string {
 }
 
 func TestSkipsParametersWithoutGradient(t *testing.T) {
-	checkLive(t)
+	torchtest.CheckLive(t)
 	st, v := setup(t)
 	defer st.Close()
 	opt := optim.NewAdam(st.Params(), optim.AdamConfig{LR: 0.1})
