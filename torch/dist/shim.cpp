@@ -111,6 +111,29 @@ void check_pg(scl_dist_pg pg) {
   if (pg == nullptr) throw std::invalid_argument("closed process group");
 }
 
+// in_place_collective runs one collective per tensor, in place: issue(buf) starts it on a
+// contiguous buffer (the tensor itself when already contiguous), all are awaited, finish(buf)
+// post-processes each result, and buffers that are copies are written back to their tensors.
+template <class Issue, class Finish>
+void in_place_collective(scl_dist_pg pg, void **tensors, int n, int64_t timeout_ms, Issue issue,
+                         Finish finish) {
+  check_pg(pg);
+  c10::AutoGradMode no_grad(false);
+  std::vector<at::Tensor> targets, bufs;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (int i = 0; i < n; i++) {
+    at::Tensor &t = unwrap(tensors[i]);
+    targets.push_back(t);
+    bufs.push_back(t.is_contiguous() ? t : t.contiguous());
+  }
+  for (int i = 0; i < n; i++) works.push_back(issue(bufs[i]));
+  wait_all(works, timeout_ms);
+  for (int i = 0; i < n; i++) {
+    finish(bufs[i]);
+    if (!bufs[i].is_same(targets[i])) targets[i].copy_(bufs[i]);
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -224,27 +247,18 @@ void scl_dist_pg_free(scl_dist_pg pg) {
 void scl_dist_allreduce(scl_dist_pg pg, void **tensors, int n, int op, int64_t timeout_ms,
                         char **err) {
   SCL_TRY
-  check_pg(pg);
-  c10::AutoGradMode no_grad(false);
-  std::vector<at::Tensor> targets, bufs;
-  std::vector<c10::intrusive_ptr<c10d::Work>> works;
-  for (int i = 0; i < n; i++) {
-    at::Tensor &t = unwrap(tensors[i]);
-    targets.push_back(t);
-    bufs.push_back(t.is_contiguous() ? t : t.contiguous());
-  }
   c10d::AllreduceOptions o;
   o.reduceOp = reduce_op(op);
   o.timeout = ms(timeout_ms);
-  for (int i = 0; i < n; i++) {
-    std::vector<at::Tensor> one{bufs[i]};
-    works.push_back(pg->run([&](auto &g) { return g.allreduce(one, o); }));
-  }
-  wait_all(works, timeout_ms);
-  for (int i = 0; i < n; i++) {
-    if (op == 1) bufs[i].div_(pg->world);
-    if (!bufs[i].is_same(targets[i])) targets[i].copy_(bufs[i]);
-  }
+  in_place_collective(
+      pg, tensors, n, timeout_ms,
+      [&](at::Tensor &buf) {
+        std::vector<at::Tensor> one{buf};
+        return pg->run([&](auto &g) { return g.allreduce(one, o); });
+      },
+      [&](at::Tensor &buf) {
+        if (op == 1) buf.div_(pg->world);
+      });
   SCL_CATCH(err)
 }
 
@@ -305,26 +319,16 @@ void scl_dist_allreduce_grads(scl_dist_pg pg, void **params, int n, const int32_
 void scl_dist_broadcast(scl_dist_pg pg, void **tensors, int n, int root, int64_t timeout_ms,
                         char **err) {
   SCL_TRY
-  check_pg(pg);
-  c10::AutoGradMode no_grad(false);
-  std::vector<at::Tensor> targets, bufs;
-  std::vector<c10::intrusive_ptr<c10d::Work>> works;
-  for (int i = 0; i < n; i++) {
-    at::Tensor &t = unwrap(tensors[i]);
-    targets.push_back(t);
-    bufs.push_back(t.is_contiguous() ? t : t.contiguous());
-  }
   c10d::BroadcastOptions o;
   o.rootRank = root;
   o.timeout = ms(timeout_ms);
-  for (int i = 0; i < n; i++) {
-    std::vector<at::Tensor> one{bufs[i]};
-    works.push_back(pg->run([&](auto &g) { return g.broadcast(one, o); }));
-  }
-  wait_all(works, timeout_ms);
-  for (int i = 0; i < n; i++) {
-    if (!bufs[i].is_same(targets[i])) targets[i].copy_(bufs[i]);
-  }
+  in_place_collective(
+      pg, tensors, n, timeout_ms,
+      [&](at::Tensor &buf) {
+        std::vector<at::Tensor> one{buf};
+        return pg->run([&](auto &g) { return g.broadcast(one, o); });
+      },
+      [](at::Tensor &) {});
   SCL_CATCH(err)
 }
 
