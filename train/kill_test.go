@@ -18,7 +18,6 @@ import (
 
 	"scl/checkpoint"
 	"scl/data"
-	"scl/torch/dist/disttest"
 )
 
 // killChildEnv makes the test binary act as a training process (see TestMain) writing to the
@@ -26,9 +25,6 @@ import (
 const killChildEnv = "SCL_TRAIN_KILL_CHILD"
 
 func TestMain(m *testing.M) {
-	if disttest.IsWorker() {
-		os.Exit(disttest.RunWorker(distScenarios))
-	}
 	if dir := os.Getenv(killChildEnv); dir != "" {
 		if err := killChild(dir); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
