@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"scl/checkpoint/safetensors"
-	"scl/models"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/models"
 )
 
 func tiny(t *testing.T) *Checkpoint {

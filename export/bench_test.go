@@ -10,8 +10,8 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"scl/checkpoint"
-	"scl/models"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/models"
 )
 
 // BenchmarkORTvsLibtorch times eval-mode inference of the same ResNet-18 (CIFAR stem, 32×32,

@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"scl/checkpoint"
-	"scl/checkpoint/safetensors"
-	"scl/models"
-	"scl/onnx"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/onnx"
 )
 
 // Names of the graph's input and outputs.

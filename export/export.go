@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"scl/checkpoint"
-	"scl/onnx"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/onnx"
 )
 
 // Export reads the checkpoint in dir and writes its network as ONNX to out (atomically, creating

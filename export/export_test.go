@@ -9,10 +9,10 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"scl/checkpoint"
-	"scl/checkpoint/safetensors"
-	"scl/models"
-	"scl/onnx"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/onnx"
 )
 
 // testCase is an architecture exported at a small resolution to keep CPU time low.

@@ -5,10 +5,10 @@ package export
 import (
 	"fmt"
 
-	"scl/checkpoint"
-	"scl/checkpoint/safetensors"
-	"scl/models/torchnet"
-	"scl/torch"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/models/torchnet"
+	"github.com/scl-dev/scl/torch"
 )
 
 func init() { defaultReference = LibtorchReference }

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // lineFile is a text file of one item per line, written atomically through a buffer. Write

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // Encoder couples a session with its preprocessing and the optional L2 normalisation of the

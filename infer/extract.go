@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"scl/data"
-	"scl/npy"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/npy"
 )
 
 // Output file names inside an extraction folder (or shard folder).

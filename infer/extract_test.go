@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"scl/data"
-	"scl/infer/internal/onnxtest"
-	"scl/npy"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/infer/internal/onnxtest"
+	"github.com/scl-dev/scl/npy"
 )
 
 // memDataset is an in-memory data set of random images with labels i mod 3.

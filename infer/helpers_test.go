@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"scl/infer/internal/onnxtest"
+	"github.com/scl-dev/scl/infer/internal/onnxtest"
 )
 
 // requireRuntime skips the test with an instruction when the ONNX Runtime library is absent.

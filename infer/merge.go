@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"scl/npy"
+	"github.com/scl-dev/scl/npy"
 )
 
 // Merge joins the complete shard outputs ShardDir(out, i, shards), i = 0..shards−1, in shard

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"scl/data"
-	"scl/data/augment"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
 )
 
 // Metadata keys read from the model's metadata_props (written by scl export).

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"scl/data"
-	"scl/infer/internal/onnxtest"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/infer/internal/onnxtest"
 )
 
 func TestPreprocessFor(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"scl/infer/internal/onnxtest"
+	"github.com/scl-dev/scl/infer/internal/onnxtest"
 )
 
 func TestSessionMatchesReference(t *testing.T) {

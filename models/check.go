@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"scl/checkpoint/safetensors"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 // CheckState verifies that tensors holds every parameter and buffer of net under prefix with

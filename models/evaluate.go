@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"scl/checkpoint/safetensors"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 // hostTensor is a dense float32 tensor used by Evaluate.

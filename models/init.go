@@ -3,7 +3,7 @@ package models
 import (
 	"math/rand/v2"
 
-	"scl/checkpoint/safetensors"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 // Init draws a fresh state dict for net following each Param's rule (torchvision's

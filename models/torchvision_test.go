@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"scl/checkpoint/safetensors"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 const systemPython = "/usr/bin/python3"

@@ -7,7 +7,7 @@ import (
 	"io"
 	"math"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // WriteFloat32 writes data with the given shape to path as a float32 .npy

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // Writer streams rows of an array whose first dimension is not known in

@@ -6,7 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // Field numbers from onnx/onnx.proto.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"scl/probe"
+	"github.com/scl-dev/scl/probe"
 )
 
 // A trainer evaluating its encoder: embed a labelled train and test split,

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"scl/npy"
+	"github.com/scl-dev/scl/npy"
 )
 
 // Shard is one pair of feature and label files.

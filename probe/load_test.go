@@ -10,7 +10,7 @@ import (
 	"reflect"
 	"testing"
 
-	"scl/npy"
+	"github.com/scl-dev/scl/npy"
 )
 
 // writeSplit writes rows×dim features valued base+i and labels i%3 into dir.

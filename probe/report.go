@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // Options configures Assess. The zero value runs both the linear probe and

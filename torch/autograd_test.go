@@ -6,7 +6,7 @@ import (
 	"math"
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 func TestBackwardVariants(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"math"
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // input is one differentiable argument of a gradient check: shape and the range its values are

@@ -7,7 +7,7 @@ import (
 	"math"
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // values64 reads a float64 tensor, failing the test on error.

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // TestGradModeTravelsWithTheCall runs no-grad and grad ops from many goroutines at once. Were

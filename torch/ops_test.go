@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 var f64 = torch.Opts{DType: torch.Float64}

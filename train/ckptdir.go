@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"scl/checkpoint"
+	"github.com/scl-dev/scl/checkpoint"
 )
 
 // Checkpoint directories of a run live under OutDir/checkpoints as step-NNNNNNNN. A save goes to

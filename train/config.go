@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"scl/models"
-	"scl/train/multicrop"
-	"scl/train/schedule"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/train/multicrop"
+	"github.com/scl-dev/scl/train/schedule"
 )
 
 // Precision is the arithmetic of the forward and backward passes.

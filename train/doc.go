@@ -32,7 +32,7 @@
 //
 // # Data parallelism
 //
-// Data.Session (a scl/parallel session from torchrun's or Slurm's environment) makes Run one
+// Data.Session (a train/parallel session from torchrun's or Slurm's environment) makes Run one
 // process of a data-parallel job: each process reads its share of every global batch, the loss
 // scores its rows against the whole global batch (parallel.StepLoss), gradients are averaged
 // before the optimizer step, all processes stop after the same step, and only rank 0 writes

@@ -5,8 +5,8 @@ package train
 import (
 	"fmt"
 
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // pairVars matches the variables of the online and target stores by name (both are built from

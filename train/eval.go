@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 
-	"scl/data"
-	"scl/data/augment"
-	"scl/data/loader"
-	"scl/probe"
-	"scl/torch"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/probe"
+	"github.com/scl-dev/scl/torch"
 )
 
 // Features runs the target encoder in evaluation mode (BatchNorm running statistics), without

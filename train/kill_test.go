@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"scl/checkpoint"
-	"scl/data"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/data"
 )
 
 // killChildEnv makes the test binary act as a training process (see TestMain) writing to the

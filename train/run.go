@@ -13,11 +13,11 @@ import (
 	"runtime"
 	"time"
 
-	"scl/data"
-	"scl/data/augment"
-	"scl/data/loader"
-	"scl/parallel"
-	"scl/train/metrics"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/train/metrics"
 )
 
 // Data is what a run reads.

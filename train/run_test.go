@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"scl/checkpoint"
-	"scl/checkpoint/safetensors"
-	"scl/data"
-	"scl/train/metrics"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/train/metrics"
 )
 
 // fashionSubset opens the first n Fashion-MNIST images of split, or skips the test.

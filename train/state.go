@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"strings"
 
-	"scl/checkpoint"
-	"scl/data/augment"
-	"scl/models/torchnet"
-	"scl/torch"
-	"scl/torch/amp"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/models/torchnet"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/amp"
 )
 
 // Names of the loss's scalars inside online.safetensors (outside the encoder./projector.

@@ -5,9 +5,9 @@ package train
 import (
 	"fmt"
 
-	"scl/checkpoint/safetensors"
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 var toSafeDType = map[torch.DType]safetensors.DType{

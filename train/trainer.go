@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"math"
 
-	"scl/data/augment"
-	"scl/models/torchnet"
-	"scl/parallel"
-	"scl/torch"
-	"scl/torch/amp"
-	"scl/torch/nn"
-	"scl/torch/optim"
-	"scl/train/loss"
-	"scl/train/multicrop"
-	"scl/train/schedule"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/models/torchnet"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/amp"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
+	"github.com/scl-dev/scl/train/loss"
+	"github.com/scl-dev/scl/train/multicrop"
+	"github.com/scl-dev/scl/train/schedule"
 )
 
 // Trainer holds the networks, the optimizer and the schedules' position of one run. Build it

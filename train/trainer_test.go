@@ -10,9 +10,9 @@ import (
 	"runtime"
 	"testing"
 
-	"scl/data/augment"
-	"scl/torch"
-	"scl/torch/amp"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/amp"
 )
 
 // tinyConfig is a ResNet-18 of base width 4 on 16-pixel images: a few milliseconds per step.

@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"scl/data"
-	"scl/data/augment"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
 )
 
 func main() {

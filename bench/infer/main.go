@@ -26,11 +26,11 @@ import (
 	"syscall"
 	"time"
 
-	"scl/checkpoint"
-	"scl/data"
-	"scl/export"
-	"scl/infer"
-	"scl/models"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/export"
+	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/models"
 )
 
 func main() {

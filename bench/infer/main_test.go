@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"scl/checkpoint"
-	"scl/data"
-	"scl/export"
-	"scl/infer"
-	"scl/models"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/export"
+	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/models"
 )
 
 // TestExportedModelThroughInfer: a model written by scl's exporter (narrow grey ResNet-18 with

@@ -3,9 +3,9 @@
 package main
 
 import (
-	"scl/checkpoint"
-	"scl/export"
-	"scl/torch"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/export"
+	"github.com/scl-dev/scl/torch"
 )
 
 // libtorchReference runs the checkpoint's target encoder in libtorch (CPU, eval mode, no grad)

@@ -5,8 +5,8 @@ package main
 import (
 	"errors"
 
-	"scl/checkpoint"
-	"scl/export"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/export"
 )
 
 func libtorchReference(*checkpoint.Checkpoint, int) (export.Reference, error) {

@@ -28,8 +28,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
-	"scl/npy"
-	"scl/probe"
+	"github.com/scl-dev/scl/npy"
+	"github.com/scl-dev/scl/probe"
 )
 
 func main() {

@@ -27,12 +27,12 @@ import (
 	"syscall"
 	"time"
 
-	"scl/models"
-	"scl/models/torchnet"
-	"scl/torch"
-	"scl/torch/amp"
-	"scl/torch/nn"
-	"scl/torch/optim"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/models/torchnet"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/amp"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
 )
 
 type config struct {

@@ -5,8 +5,8 @@ package main
 import (
 	"fmt"
 
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // resnet18 is torchvision's resnet18 with the CIFAR stem written directly with nn blocks, with

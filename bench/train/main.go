@@ -25,11 +25,11 @@ import (
 	"runtime"
 	"time"
 
-	"scl/data"
-	"scl/data/augment"
-	"scl/data/loader"
-	"scl/torch"
-	"scl/train"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/train"
 )
 
 func main() {

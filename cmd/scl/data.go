@@ -10,9 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/data"
-	"scl/data/augment"
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // dataCommand groups the data set tools: preview (augmentations as a PNG grid) and info.

@@ -12,8 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"scl/data"
-	"scl/infer"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/infer"
 )
 
 // encoderFlags are the flags shared by scl embed and scl serve to open a model.

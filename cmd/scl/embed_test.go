@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"scl/checkpoint"
-	"scl/data"
-	"scl/data/augment"
-	"scl/export"
-	"scl/infer"
-	"scl/models"
-	"scl/npy"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/export"
+	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/npy"
 )
 
 // TestEmbedCommandMatchesCheckpoint runs the command-line path a user takes — scl export, then

@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/checkpoint"
-	"scl/export"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/export"
 )
 
 // exportCommand maps `scl export` flags onto export.Export and export.Verify.

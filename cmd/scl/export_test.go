@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"scl/checkpoint"
-	"scl/export"
-	"scl/models"
+	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/export"
+	"github.com/scl-dev/scl/models"
 )
 
 func TestExportCommand(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/train/metrics"
+	"github.com/scl-dev/scl/train/metrics"
 )
 
 // plotCommand is `scl plot`: training curves from a metrics file to PNG.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/probe"
+	"github.com/scl-dev/scl/probe"
 )
 
 // probeCommand maps `scl probe` flags onto probe.LoadSplit and probe.Assess.

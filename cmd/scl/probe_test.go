@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"scl/npy"
+	"github.com/scl-dev/scl/npy"
 )
 
 // TestProbeCommand runs `scl probe` on two small shard sets and checks the

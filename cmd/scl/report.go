@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/probe"
+	"github.com/scl-dev/scl/probe"
 )
 
 // reportCommand prints probe reports side by side, e.g. a pretrained encoder next to its

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"scl/probe"
+	"github.com/scl-dev/scl/probe"
 )
 
 func TestWriteReportTable(t *testing.T) {

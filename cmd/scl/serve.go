@@ -13,7 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/infer/server"
+	"github.com/scl-dev/scl/infer/server"
 )
 
 // serveCommand maps `scl serve` flags onto infer/server.

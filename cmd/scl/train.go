@@ -16,11 +16,11 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"scl/data"
-	"scl/parallel"
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/train"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/train"
 )
 
 // trainCommand is `scl train`: ReLIC pretraining with the modulated sigmoid contrastive loss.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/data"
-	"scl/train"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/train"
 )
 
 // Flag names. Every flag has a kebab-case name; the reference's spellings (scl_train's

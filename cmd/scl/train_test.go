@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"scl/train"
+	"github.com/scl-dev/scl/train"
 )
 
 // parseTrain runs the train flags over args and returns the mapped configuration.

@@ -3,7 +3,7 @@ package augment
 import (
 	"testing"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // The Go benchmarks report ns per image (2 global + 4 local views); bench/data/run.sh

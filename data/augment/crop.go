@@ -3,7 +3,7 @@ package augment
 import (
 	"math"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // Crop is a rectangle of an image: top row I, left column J, height H, width W.

@@ -6,7 +6,7 @@ import (
 	"math"
 	"testing"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // testdata/golden.json holds PIL and torchvision outputs (see testdata/make_golden.py).

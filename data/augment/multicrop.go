@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // MultiCrop is the multi-crop transform of SPEC §2 and §6: each image yields its global views

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 func TestBlurKernelSize(t *testing.T) {

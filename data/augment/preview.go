@@ -6,7 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // PreviewConfig configures Preview.

@@ -3,7 +3,7 @@ package augment
 import (
 	"fmt"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // ImageNet normalisation statistics (SPEC §6).

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"scl/data"
-	"scl/data/augment"
-	"scl/data/loader"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/data/loader"
 )
 
 // A training epoch over Fashion-MNIST with SPEC §6's multi-crop views, resumed at batch 10.

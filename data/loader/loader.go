@@ -9,8 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"scl/data"
-	"scl/data/augment"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
 )
 
 // Config configures a Loader. Zero values take the documented defaults.

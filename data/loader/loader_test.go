@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"scl/data"
-	"scl/data/augment"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/augment"
 )
 
 // synth is a small in-memory data set of distinct 20×20 RGB images; items in bad fail to

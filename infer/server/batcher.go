@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"scl/infer"
+	"github.com/scl-dev/scl/infer"
 )
 
 // job is a group of preprocessed images from one request, at most maxBatch of them.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"scl/data"
+	"github.com/scl-dev/scl/data"
 )
 
 // Error is a request error carrying its HTTP status. Handlers return errors; statusOf is the

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"scl/data"
-	"scl/infer"
-	"scl/infer/internal/onnxtest"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/infer/internal/onnxtest"
 )
 
 var testModel = onnxtest.Model{Channels: 3, Height: 16, Width: 16, Dim: 8, Seed: 9,

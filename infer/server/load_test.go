@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"scl/infer/internal/onnxtest"
+	"github.com/scl-dev/scl/infer/internal/onnxtest"
 )
 
 type loadResult struct {

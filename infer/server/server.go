@@ -16,8 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"scl/data"
-	"scl/infer"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/infer"
 )
 
 // Config configures a Server. Zero values mean the documented defaults.

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"scl/data"
-	"scl/infer"
-	"scl/npy"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/npy"
 )
 
 func embeddingsBody(t testing.TB, inputs []string, extra map[string]any) []byte {

@@ -5,10 +5,10 @@ package torchnet
 import (
 	"fmt"
 
-	"scl/checkpoint/safetensors"
-	"scl/models"
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/safetensors"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // Module is one IR network bound to tensors of a Store.

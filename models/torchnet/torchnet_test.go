@@ -9,9 +9,9 @@ import (
 	"slices"
 	"testing"
 
-	"scl/models"
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 func TestNamesAndCounts(t *testing.T) {

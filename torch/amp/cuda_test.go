@@ -5,11 +5,11 @@ package amp_test
 import (
 	"testing"
 
-	"scl/torch"
-	"scl/torch/amp"
-	"scl/torch/nn"
-	"scl/torch/optim"
-	"scl/torch/torchtest"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/amp"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
+	"github.com/scl-dev/scl/torch/torchtest"
 )
 
 // TestCUDAMixedPrecisionSteps trains a small conv net on the GPU under fp16 autocast with the

@@ -5,9 +5,9 @@ package amp
 import (
 	"fmt"
 
-	"scl/torch"
-	"scl/torch/nn"
-	"scl/torch/optim"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
 )
 
 // Config holds the scaler's constants. Zero values mean PyTorch's defaults: Init 2¹⁶, Growth 2,

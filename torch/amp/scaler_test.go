@@ -6,11 +6,11 @@ import (
 	"math"
 	"testing"
 
-	"scl/torch"
-	"scl/torch/amp"
-	"scl/torch/nn"
-	"scl/torch/optim"
-	"scl/torch/torchtest"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/amp"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
+	"github.com/scl-dev/scl/torch/torchtest"
 )
 
 // param returns a store with one float32 parameter w = [1, 2].

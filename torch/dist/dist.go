@@ -17,7 +17,7 @@ import (
 	"time"
 	"unsafe"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // DefaultTimeout is the timeout of rendezvous and of every collective when Options.Timeout is 0.

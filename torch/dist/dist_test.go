@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/torch/dist/disttest"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/torch/dist/disttest"
 )
 
 var scenarios = map[string]disttest.Scenario{

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // Init fills a freshly created tensor in place, through a no-grad scope.

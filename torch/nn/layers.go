@@ -5,7 +5,7 @@ package nn
 import (
 	"math"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // Conv2dConfig is a convolution's geometry and options. Zero Stride, Dilation, Groups mean 1.

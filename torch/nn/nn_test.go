@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"scl/torch"
-	"scl/torch/nn"
-	"scl/torch/torchtest"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/torchtest"
 )
 
 func vals(t *testing.T, x *torch.Tensor) []float32 {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // Var is a named tensor of a Store: a trainable parameter or a buffer (running statistics,

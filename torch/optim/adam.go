@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"math"
 
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // AdamConfig holds Adam's hyper-parameters. Zero Beta1, Beta2, Eps mean 0.9, 0.999, 1e-8.

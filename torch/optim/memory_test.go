@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"scl/torch"
-	"scl/torch/nn"
-	"scl/torch/optim"
-	"scl/torch/torchtest"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
+	"github.com/scl-dev/scl/torch/torchtest"
 )
 
 // rssBytes reads the resident set size from /proc/self/statm (second field, in pages).

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // Optimizer updates parameters from their gradients.

@@ -7,10 +7,10 @@ import (
 	"math"
 	"testing"
 
-	"scl/torch"
-	"scl/torch/nn"
-	"scl/torch/optim"
-	"scl/torch/torchtest"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
+	"github.com/scl-dev/scl/torch/torchtest"
 )
 
 var (

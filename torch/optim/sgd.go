@@ -3,8 +3,8 @@
 package optim
 
 import (
-	"scl/torch"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // SGDConfig holds SGD's hyper-parameters.

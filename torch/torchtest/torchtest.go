@@ -6,7 +6,7 @@ package torchtest
 import (
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // CheckLive records the number of open tensor handles now and, when the test ends, fails it if

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 // Config holds the loss hyper-parameters of one step.

@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"scl/torch"
+	"github.com/scl-dev/scl/torch"
 )
 
 type goldenCase struct {

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // Kind names what a [Record] describes.

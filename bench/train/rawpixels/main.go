@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"scl/data"
-	"scl/npy"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/npy"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 
-	"scl/onnx"
+	"github.com/scl-dev/scl/onnx"
 )
 
 // Model describes the tiny encoder to write. Weights are drawn from a PCG seeded by Seed.

@@ -5,10 +5,10 @@ package parallel
 import (
 	"fmt"
 
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/train/loss"
-	"scl/train/multicrop"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/train/loss"
+	"github.com/scl-dev/scl/train/multicrop"
 )
 
 // PairResult is the distributed loss of one (online, target) pair or of a step.

@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"scl/parallel"
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/torch/dist/disttest"
-	"scl/torch/nn"
-	"scl/torch/optim"
-	"scl/train/loss"
-	"scl/train/multicrop"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/torch/dist/disttest"
+	"github.com/scl-dev/scl/torch/nn"
+	"github.com/scl-dev/scl/torch/optim"
+	"github.com/scl-dev/scl/train/loss"
+	"github.com/scl-dev/scl/train/multicrop"
 )
 
 var scenarios = map[string]disttest.Scenario{

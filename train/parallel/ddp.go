@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/torch/nn"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/torch/nn"
 )
 
 // Config configures data-parallel training.

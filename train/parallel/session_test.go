@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"scl/parallel"
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/torch/dist/disttest"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/torch/dist/disttest"
 )
 
 func TestNilSessionIsOneProcess(t *testing.T) {

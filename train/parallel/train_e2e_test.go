@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"scl/data"
-	"scl/parallel"
-	"scl/torch"
-	"scl/torch/dist"
-	"scl/torch/dist/disttest"
-	"scl/train"
-	"scl/train/metrics"
+	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
+	"github.com/scl-dev/scl/torch/dist/disttest"
+	"github.com/scl-dev/scl/train"
+	"github.com/scl-dev/scl/train/metrics"
 )
 
 const e2eSteps = 4

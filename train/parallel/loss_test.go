@@ -8,9 +8,9 @@ import (
 	"math/rand"
 	"testing"
 
-	"scl/parallel"
-	"scl/torch"
-	"scl/train/loss"
+	"github.com/scl-dev/scl/train/parallel"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/train/loss"
 )
 
 // leaf returns a float64 leaf that requires grad.

@@ -5,8 +5,8 @@ package parallel
 import (
 	"fmt"
 
-	"scl/torch"
-	"scl/torch/dist"
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/torch/dist"
 )
 
 // Session is this process's part in a data-parallel training job, as the trainer uses it. A nil

@@ -9,7 +9,7 @@ import (
 	"os"
 	"sort"
 
-	"scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/atomicfile"
 )
 
 // DType is a safetensors element type name, such as "F32".
