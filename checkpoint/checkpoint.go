@@ -10,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/internal/atomicfile"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 // Format and Version identify config.json.

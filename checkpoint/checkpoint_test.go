@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 func tiny(t *testing.T) *Checkpoint {

@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/scl-dev/scl/checkpoint"
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/onnx"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 // Names of the graph's input and outputs.

@@ -10,9 +10,9 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/scl-dev/scl/checkpoint"
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/onnx"
+	"github.com/scl-dev/scl/safetensors"
 )
 
 // Reference computes a checkpoint network's outputs in some engine, for Verify.

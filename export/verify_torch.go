@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/scl-dev/scl/checkpoint"
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/models/torchnet"
+	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/torch"
 )
 

@@ -16,8 +16,8 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/train/metrics"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 // Data is what a run reads.

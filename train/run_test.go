@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/scl-dev/scl/checkpoint"
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/train/metrics"
 )
 

@@ -9,13 +9,13 @@ import (
 
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/models/torchnet"
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/amp"
 	"github.com/scl-dev/scl/torch/nn"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/loss"
 	"github.com/scl-dev/scl/train/multicrop"
+	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/train/schedule"
 )
 

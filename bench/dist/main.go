@@ -31,13 +31,13 @@ import (
 
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/models/torchnet"
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/torch/nn"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/loss"
 	"github.com/scl-dev/scl/train/multicrop"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 const workerEnv = "SCL_BENCH_DIST_WORKER"

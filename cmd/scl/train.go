@@ -17,10 +17,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scl-dev/scl/data"
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/train"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 // trainCommand is `scl train`: ReLIC pretraining with the modulated sigmoid contrastive loss.

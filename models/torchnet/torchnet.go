@@ -5,8 +5,8 @@ package torchnet
 import (
 	"fmt"
 
-	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/nn"
 )

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/torch/dist/disttest"
@@ -19,6 +18,7 @@ import (
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/loss"
 	"github.com/scl-dev/scl/train/multicrop"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 var scenarios = map[string]disttest.Scenario{

@@ -8,9 +8,9 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/train/loss"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 // leaf returns a float64 leaf that requires grad.

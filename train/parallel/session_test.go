@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/torch/dist/disttest"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 func TestNilSessionIsOneProcess(t *testing.T) {

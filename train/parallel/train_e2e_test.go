@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/scl-dev/scl/data"
-	"github.com/scl-dev/scl/train/parallel"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/torch/dist/disttest"
 	"github.com/scl-dev/scl/train"
 	"github.com/scl-dev/scl/train/metrics"
+	"github.com/scl-dev/scl/train/parallel"
 )
 
 const e2eSteps = 4
