@@ -37,6 +37,7 @@ func FuzzParseEmbeddingsRequest(f *testing.F) {
 		`{"input":["data:image/png;base64,iVBORw0KGgo=","aGVsbG8"],"encoding_format":"base64","model":"m"}`,
 		`{"input":"https://x/y.png"}`, `{"input":[1,2]}`, `{"input":null}`, `{"input":"data:,"}`,
 		`{"input":"-_-_"}`, `{"dimensions":-1,"input":"QQ"}`, `[]`, `{"input":[]}`, `{}{}`,
+		`{"input":"="}`, `{"input":"data:image/png;base64,="}`, `{"input":["QQ"," == "]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -127,10 +127,12 @@ func decodeInput(s string) ([]byte, error) {
 		}
 		s = payload
 	}
+	// Padding carries no data: "=" or "data:image/png;base64,=" is an empty image too, so the
+	// emptiness check comes after the trim.
+	s = strings.TrimRight(s, "=")
 	if s == "" {
 		return nil, errors.New("empty image")
 	}
-	s = strings.TrimRight(s, "=")
 	enc := base64.RawStdEncoding
 	if strings.ContainsAny(s, "-_") {
 		enc = base64.RawURLEncoding

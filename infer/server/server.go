@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -167,20 +166,6 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
-}
-
-func (s *Server) auth(h handler) handler {
-	if s.cfg.APIKey == "" {
-		return h
-	}
-	want := []byte("Bearer " + s.cfg.APIKey)
-	return func(w http.ResponseWriter, r *http.Request) error {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
-			return errUnauthorized
-		}
-		return h(w, r)
-	}
 }
 
 // limited applies the concurrency limit (429), the body limit (413) and the request timeout.
