@@ -77,6 +77,22 @@ type Config struct {
 	// Train is the trainer's own state (hyper-parameters, schedules' position, β, γ, τ, b, RNG
 	// state, …), stored and returned verbatim.
 	Train json.RawMessage `json:"train,omitempty"`
+	// Import records where imported weights came from (scl import); nil for trained checkpoints.
+	Import *Provenance `json:"import,omitempty"`
+}
+
+// Provenance describes the file a checkpoint was imported from.
+type Provenance struct {
+	// File is the path given to the import, SHA256 its digest, Size its length in bytes.
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	// Format is the container: "zip" or "legacy" (torch.save) or "safetensors".
+	Format string `json:"format"`
+	// Layout names the naming scheme: reference, reference-encoder, torchvision or timm.
+	Layout string `json:"layout"`
+	// Notes say what was dropped, initialised or assumed.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Validate checks the configuration's fields and names the offending one.

@@ -11,6 +11,7 @@ func newApp() *cli.App {
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			trainCommand(),
+			importCommand(),
 			exportCommand(),
 			embedCommand(),
 			probeCommand(),
