@@ -43,8 +43,10 @@ func OpenCIFAR10(dir, split string) (Dataset, error) {
 	}
 	dir = findSubdir(dir, names[0], "cifar-10-batches-bin")
 	var pix, labels []uint8
+	var files []string
 	for _, name := range names {
 		path := filepath.Join(dir, name)
+		files = append(files, path)
 		if st, err := os.Stat(path); err == nil && st.Size() > maxCIFARFile {
 			return nil, fmt.Errorf("%w: %s: size %d bytes, want at most %d (100,000 records of %d bytes)", ErrFormat, path, st.Size(), maxCIFARFile, cifarRecord)
 		}
@@ -64,6 +66,7 @@ func OpenCIFAR10(dir, split string) (Dataset, error) {
 		pix:    pix,
 		labels: labels,
 		n:      len(labels),
+		files:  files,
 	}, nil
 }
 
@@ -136,7 +139,7 @@ func OpenSTL10(dir, split string) (Dataset, error) {
 			ErrFormat, xPath, size, stlImage, size/stlImage, size/stlImage*stlImage)
 	}
 	n := int(size / stlImage)
-	d := &stl{f: f, path: xPath, n: n,
+	d := &stl{f: f, path: xPath, n: n, files: []string{xPath},
 		info: Info{Name: "stl10", Split: split, Width: stlSide, Height: stlSide, Channels: 3, ImageSize: 96}}
 	if yName != "" {
 		yPath := filepath.Join(dir, yName)
@@ -152,6 +155,7 @@ func OpenSTL10(dir, split string) (Dataset, error) {
 		}
 		d.labels = labels
 		d.info.Classes = STL10Classes
+		d.files = append(d.files, yPath)
 	}
 	return d, nil
 }
@@ -199,6 +203,7 @@ type stl struct {
 	path   string
 	n      int
 	labels []uint8
+	files  []string // the files read, for Identify
 
 	mu sync.Mutex
 	f  *os.File

@@ -112,6 +112,7 @@ type memory struct {
 	pix    []uint8 // n images, each H·W·C bytes, HWC
 	labels []uint8 // 0-based; nil when unlabeled
 	n      int
+	files  []string // the files read, for Identify; nil when built in memory
 }
 
 func (m *memory) Len() int   { return m.n }

@@ -42,6 +42,7 @@ type FolderConfig struct {
 type Folder struct {
 	info    Info
 	root    string
+	list    string   // the file list read, "" for a folder walk
 	files   []string // relative to root, or absolute
 	labels  []int32  // nil when unlabeled
 	skipped int
@@ -80,6 +81,7 @@ func OpenFolder(cfg FolderConfig) (*Folder, error) {
 			d.root = filepath.Dir(cfg.List)
 		}
 		d.files = files
+		d.list = cfg.List
 	case cfg.Files != nil:
 		d.files = append([]string(nil), cfg.Files...)
 	default:

@@ -103,30 +103,38 @@ func OpenFashionMNIST(dir, split string) (Dataset, error) {
 	if prefix == "" {
 		return nil, fmt.Errorf("data: fashion_mnist split %q, want train or test", split)
 	}
-	imgs, err := readIDXEither(filepath.Join(dir, prefix+"-images-idx3-ubyte"))
+	imgPath, labPath := filepath.Join(dir, prefix+"-images-idx3-ubyte"), filepath.Join(dir, prefix+"-labels-idx1-ubyte")
+	imgs, err := readIDXEither(&imgPath)
 	if err != nil {
 		return nil, err
 	}
-	labs, err := readIDXEither(filepath.Join(dir, prefix+"-labels-idx1-ubyte"))
+	labs, err := readIDXEither(&labPath)
 	if err != nil {
 		return nil, err
 	}
-	return newIDXDataset("fashion_mnist", split, FashionMNISTClasses, imgs, labs)
+	d, err := newIDXDataset("fashion_mnist", split, FashionMNISTClasses, imgs, labs)
+	if err != nil {
+		return nil, err
+	}
+	d.files = []string{imgPath, labPath}
+	return d, nil
 }
 
-// readIDXEither reads path.gz if it exists, else path.
-func readIDXEither(path string) (*IDX, error) {
-	if _, err := os.Stat(path + ".gz"); err == nil {
-		return ReadIDXFile(path + ".gz")
+// readIDXEither reads *path.gz if it exists, else *path, and sets *path to the file read.
+func readIDXEither(path *string) (*IDX, error) {
+	p := *path
+	if _, err := os.Stat(p + ".gz"); err == nil {
+		*path = p + ".gz"
+		return ReadIDXFile(p + ".gz")
 	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("data: missing IDX file %s (or %s.gz)", path, path)
+	if _, err := os.Stat(p); err != nil {
+		return nil, fmt.Errorf("data: missing IDX file %s (or %s.gz)", p, p)
 	}
-	return ReadIDXFile(path)
+	return ReadIDXFile(p)
 }
 
 // newIDXDataset pairs an image IDX [N, H, W] with a label IDX [N].
-func newIDXDataset(name, split string, classes []string, imgs, labs *IDX) (Dataset, error) {
+func newIDXDataset(name, split string, classes []string, imgs, labs *IDX) (*memory, error) {
 	if len(imgs.Dims) != 3 {
 		return nil, fmt.Errorf("%w: %s %s images: IDX dimensions %v, want [N H W]", ErrFormat, name, split, imgs.Dims)
 	}

@@ -38,6 +38,9 @@ type ExtractConfig struct {
 	Shard, Shards int
 	// Model names the model in the manifest (default the session's path).
 	Model string
+	// Force replaces an output folder holding features of other work (another model file,
+	// preprocessing, data source, range or normalisation) instead of failing with *StaleError.
+	Force bool
 	// Progress, when set, is called after each batch with the images done and the total.
 	Progress func(done, total int)
 }
@@ -46,8 +49,11 @@ type ExtractConfig struct {
 // output complete.
 type Manifest struct {
 	Model           string     `json:"model"`
+	ModelSHA256     string     `json:"model_sha256"` // of the model file's bytes
 	Dataset         string     `json:"dataset"`
 	Split           string     `json:"split,omitempty"`
+	// Source identifies the data read: resolved path and a digest of the item list with sizes.
+	Source data.Identity `json:"source"`
 	Shard           int        `json:"shard"`
 	Shards          int        `json:"shards"`
 	Start           int        `json:"start"` // index of the first row in the whole data set
@@ -64,6 +70,8 @@ type Manifest struct {
 	// Skipped is true when Extract found this output complete and did not recompute it
 	// (not stored in the file).
 	Skipped bool `json:"-"`
+	// Recomputed says why Extract replaced an existing output folder (not stored in the file).
+	Recomputed []string `json:"-"`
 }
 
 // ShardDir returns the folder of shard i of n under out: out itself when n ≤ 1, otherwise
@@ -77,8 +85,12 @@ func ShardDir(out string, i, n int) string {
 
 // Extract computes the features of a data set (or of one shard of it) and writes features.npy,
 // labels.npy (labelled data only), ids.txt and manifest.json into ShardDir(Out, Shard, Shards),
-// each atomically. An output folder that already holds a manifest for the same model, data set,
-// range, dimension and normalisation is complete: Extract returns its manifest with Skipped set.
+// each atomically. The manifest records what determines the output: the model file's SHA-256,
+// the full preprocessing, the data source's identity (data.Identify), the range and the
+// normalisation. An output folder whose manifest matches all of these and whose files are
+// present is complete: Extract returns its manifest with Skipped set. One whose files are
+// missing is recomputed; one holding features of other work is an error (*StaleError) unless
+// Force is set, in which case it is recomputed; Recomputed says why.
 // Decoding and preprocessing run on Workers goroutines ahead of inference. Cancelling ctx stops
 // the work and leaves no partial file under a final name.
 func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
@@ -110,11 +122,23 @@ func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
 		Labelled: info.NumClasses() > 0, Classes: info.Classes, Normalized: enc.Normalize,
 		Provider: enc.Session.Provider(), Preprocess: enc.Preprocess, BatchSize: cfg.BatchSize,
 	}
+	var err error
+	if m.ModelSHA256, err = fileSHA256(enc.Session.Path()); err != nil {
+		return Manifest{}, err
+	}
+	if m.Source, err = data.Identify(cfg.Dataset); err != nil {
+		return Manifest{}, fmt.Errorf("infer: data source identity: %w", err)
+	}
 	dir := ShardDir(cfg.Out, cfg.Shard, cfg.Shards)
-	if old, err := ReadManifest(dir); err == nil && old.sameWork(m) && outputsPresent(dir, old) {
+	old, reuse, reasons, err := previous(dir, m, cfg.Force)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if reuse {
 		old.Skipped = true
 		return old, nil
 	}
+	m.Recomputed = reasons
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Manifest{}, fmt.Errorf("infer: output folder: %w", err)
 	}
@@ -134,12 +158,6 @@ func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
 		return Manifest{}, err
 	}
 	return m, nil
-}
-
-func (m Manifest) sameWork(o Manifest) bool {
-	return m.Model == o.Model && m.Dataset == o.Dataset && m.Split == o.Split &&
-		m.Shard == o.Shard && m.Shards == o.Shards && m.Start == o.Start && m.Count == o.Count &&
-		m.Dim == o.Dim && m.Normalized == o.Normalized && m.Labelled == o.Labelled
 }
 
 // outputsPresent checks that the files a manifest vouches for are there with its row count.

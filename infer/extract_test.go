@@ -200,10 +200,14 @@ func TestExtractShardsMergeAndSkip(t *testing.T) {
 			t.Errorf("%s: merged shards differ from the unsharded run", name)
 		}
 	}
-	// Merging with a shard missing names it.
-	os.Remove(filepath.Join(ShardDir(out, 2, 3), ManifestFile))
-	if _, err := Merge(out, 3); err == nil || !strings.Contains(err.Error(), "shard 2 of 3 is not complete") {
-		t.Fatalf("merge with a missing shard: got %v", err)
+	// Merging with shards missing names every one of them, and why.
+	os.Remove(filepath.Join(ShardDir(out, 0, 3), ManifestFile))
+	os.Remove(filepath.Join(ShardDir(out, 2, 3), FeaturesFile))
+	_, err = Merge(out, 3)
+	for _, want := range []string{"2 of 3 shards missing", "0 (shard-00000-of-00003: no manifest.json)", "2 (shard-00002-of-00003: output files missing"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("merge with shards 0 and 2 missing: got %v, want an error with %q", err, want)
+		}
 	}
 }
 

@@ -1,8 +1,11 @@
 package infer
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/scl-dev/scl/npy"
 )
@@ -16,12 +19,24 @@ func Merge(out string, shards int) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("infer: merge needs at least 2 shards, got %d", shards)
 	}
 	var parts []Manifest
+	var missing []string
 	for i := 0; i < shards; i++ {
 		dir := ShardDir(out, i, shards)
 		m, err := ReadManifest(dir)
-		if err != nil {
-			return Manifest{}, fmt.Errorf("infer: shard %d of %d is not complete: %w", i, shards, err)
+		if err == nil && !outputsPresent(dir, m) {
+			err = errors.New("output files missing or incomplete")
 		}
+		if err != nil {
+			missing = append(missing, fmt.Sprintf("%d (%s: %v)", i, filepath.Base(dir), rootCause(err)))
+			continue
+		}
+		parts = append(parts, m)
+	}
+	if len(missing) > 0 {
+		return Manifest{}, fmt.Errorf("infer: merge %s: %d of %d shards missing or incomplete: %s", out, len(missing), shards, strings.Join(missing, ", "))
+	}
+	for i, m := range parts {
+		dir := ShardDir(out, i, shards)
 		if m.Shard != i || m.Shards != shards {
 			return Manifest{}, fmt.Errorf("infer: %s: manifest says shard %d of %d, want %d of %d", dir, m.Shard, m.Shards, i, shards)
 		}
@@ -31,11 +46,13 @@ func Merge(out string, shards int) (Manifest, error) {
 				return Manifest{}, fmt.Errorf("infer: shard %d (%s %s/%s dim %d) does not match shard %d (%s %s/%s dim %d)",
 					i, m.Model, m.Dataset, m.Split, m.Dim, i-1, p.Model, p.Dataset, p.Split, p.Dim)
 			}
+			if !sameSource(m, p) {
+				return Manifest{}, fmt.Errorf("infer: shard %d does not match shard %d: %s", i, i-1, strings.Join(workDiff(p, m)[:1], ""))
+			}
 			if m.Start != p.Start+p.Count {
 				return Manifest{}, fmt.Errorf("infer: shard %d starts at item %d, want %d (end of shard %d)", i, m.Start, p.Start+p.Count, i-1)
 			}
 		}
-		parts = append(parts, m)
 	}
 	merged := parts[0]
 	merged.Shard, merged.Shards, merged.Count, merged.Seconds = 0, 1, 0, 0
@@ -111,4 +128,12 @@ func Merge(out string, shards int) (Manifest, error) {
 		return Manifest{}, err
 	}
 	return merged, nil
+}
+
+// rootCause shortens the usual reasons a shard is missing.
+func rootCause(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "no " + ManifestFile
+	}
+	return err.Error()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -69,14 +70,18 @@ func embedCommand() *cli.Command {
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder (required)"},
 		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 64, Usage: "images per inference run"},
 		&cli.IntFlag{Name: "workers", Usage: "decode/preprocess goroutines (0: one per core)"},
-		&cli.StringFlag{Name: "shard", Usage: "i/N: extract shard i of N (default from JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)"},
+		&cli.StringFlag{Name: "shard", Usage: "i/N: extract shard i of N (default from JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT or a Slurm array's SLURM_ARRAY_TASK_ID/MIN/MAX/STEP)"},
+		&cli.BoolFlag{Name: "force", Usage: "overwrite an --out holding features of another model file, preprocessing, data source, range or normalisation"},
 	)
 	return &cli.Command{
 		Name:  "embed",
 		Usage: "extract features of a data set with ONNX Runtime: features.npy, labels.npy, ids.txt, manifest.json",
 		Description: "Writes OUT/features.npy (float32 [N,D]), labels.npy (int64 [N], labelled data), ids.txt and\n" +
-			"manifest.json. With --shard i/N each shard goes to OUT/shard-IIIII-of-NNNNN, finished shards\n" +
-			"are skipped, and `scl embed merge --out OUT --shards N` joins them in order.",
+			"manifest.json. With --shard i/N each shard goes to OUT/shard-IIIII-of-NNNNN, and\n" +
+			"`scl embed merge --out OUT --shards N` joins them in order. manifest.json records the model's\n" +
+			"SHA-256, the preprocessing, the data source (resolved path, digest of the item list with\n" +
+			"sizes), the range and the normalisation: a rerun reuses an output only when all of these\n" +
+			"match, and refuses one computed otherwise unless --force is given.",
 		ArgsUsage: " ",
 		Flags:     flags,
 		Action:    runEmbed,
@@ -144,14 +149,22 @@ func runEmbed(c *cli.Context) error {
 	m, err := infer.Extract(ctx, infer.ExtractConfig{
 		Encoder: enc, Dataset: ds, Out: c.String("out"), BatchSize: c.Int("batch-size"), Workers: c.Int("workers"),
 		Shard: shard, Shards: shards, Model: c.String("model"), Progress: newProgress(c, hi-lo),
+		Force: c.Bool("force"),
 	})
+	var stale *infer.StaleError
+	if errors.As(err, &stale) {
+		return fmt.Errorf("embed: %w; rerun with --force to overwrite them, or choose another --out", err)
+	}
 	if err != nil {
 		return err
 	}
 	dir := infer.ShardDir(c.String("out"), shard, shards)
 	if m.Skipped {
-		fmt.Fprintf(c.App.Writer, "embed: %s is already complete (%d × %d), skipped\n", dir, m.Count, m.Dim)
+		fmt.Fprintf(c.App.Writer, "embed: %s is already complete with the same model, preprocessing and data (%d × %d), skipped\n", dir, m.Count, m.Dim)
 		return nil
+	}
+	for _, why := range m.Recomputed {
+		fmt.Fprintf(c.App.ErrWriter, "embed: recomputed %s: %s\n", dir, why)
 	}
 	fmt.Fprintf(c.App.Writer, "embed: wrote %d × %d features to %s in %.1f s (%.0f images/s)\n", m.Count, m.Dim, dir, m.Seconds, m.ImagesPerSecond)
 	return nil

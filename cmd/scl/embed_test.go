@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scl-dev/scl/checkpoint"
@@ -116,5 +118,33 @@ func TestEmbedCommandMatchesCheckpoint(t *testing.T) {
 	}
 	if maxDiff > 1e-4 {
 		t.Errorf("scl embed features differ from the checkpoint's Go evaluation by %g, want ≤ 1e-4", maxDiff)
+	}
+
+	// A rerun reuses the shard only with the same settings (issue 15): other --mean/--std are
+	// refused with a hint at --force, which recomputes and says why.
+	embed := func(extra ...string) (string, error) {
+		app := newApp()
+		var stdout bytes.Buffer
+		app.Writer, app.ErrWriter = &stdout, &stdout
+		args := append([]string{"scl", "embed", "--model", model, "--dataset", "fashion_mnist", "--split", "test",
+			"--device", "cpu", "--shard", "0/2000", "--batch-size", "2", "--out", out}, extra...)
+		err := app.Run(args)
+		return stdout.String(), err
+	}
+	if msg, err := embed(); err != nil || !strings.Contains(msg, "skipped") {
+		t.Fatalf("unchanged rerun: %v %q, want skipped", err, msg)
+	}
+	if msg, err := embed("--mean", "0.5", "--std", "0.5"); err == nil || !strings.Contains(err.Error(), "preprocessing differs") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("rerun with other --mean/--std: %v %q, want an error naming the preprocessing and --force", err, msg)
+	}
+	if msg, err := embed("--mean", "0.5", "--std", "0.5", "--force"); err != nil || !strings.Contains(msg, "recomputed") || !strings.Contains(msg, "preprocessing differs") {
+		t.Fatalf("forced rerun: %v %q, want recomputed with the reason", err, msg)
+	}
+	again, _, err := npy.ReadFloat32(filepath.Join(dir, "features.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if equal := slices.Equal(again, feats); equal {
+		t.Error("forced rerun with other --mean/--std left the old features")
 	}
 }
