@@ -48,25 +48,25 @@ type ExtractConfig struct {
 // Manifest describes one extraction output; it is written last, so its presence marks the
 // output complete.
 type Manifest struct {
-	Model           string     `json:"model"`
-	ModelSHA256     string     `json:"model_sha256"` // of the model file's bytes
-	Dataset         string     `json:"dataset"`
-	Split           string     `json:"split,omitempty"`
+	Model       string `json:"model"`
+	ModelSHA256 string `json:"model_sha256"` // of the model file's bytes
+	Dataset     string `json:"dataset"`
+	Split       string `json:"split,omitempty"`
 	// Source identifies the data read: resolved path and a digest of the item list with sizes.
-	Source data.Identity `json:"source"`
-	Shard           int        `json:"shard"`
-	Shards          int        `json:"shards"`
-	Start           int        `json:"start"` // index of the first row in the whole data set
-	Count           int        `json:"count"` // rows
-	Dim             int        `json:"dim"`
-	Labelled        bool       `json:"labelled"`
-	Classes         []string   `json:"classes,omitempty"`
-	Normalized      bool       `json:"l2_normalized"`
-	Provider        string     `json:"provider"`
-	Preprocess      Preprocess `json:"preprocess"`
-	BatchSize       int        `json:"batch_size"`
-	Seconds         float64    `json:"seconds"`
-	ImagesPerSecond float64    `json:"images_per_second"`
+	Source          data.Identity `json:"source"`
+	Shard           int           `json:"shard"`
+	Shards          int           `json:"shards"`
+	Start           int           `json:"start"` // index of the first row in the whole data set
+	Count           int           `json:"count"` // rows
+	Dim             int           `json:"dim"`
+	Labelled        bool          `json:"labelled"`
+	Classes         []string      `json:"classes,omitempty"`
+	Normalized      bool          `json:"l2_normalized"`
+	Provider        string        `json:"provider"`
+	Preprocess      Preprocess    `json:"preprocess"`
+	BatchSize       int           `json:"batch_size"`
+	Seconds         float64       `json:"seconds"`
+	ImagesPerSecond float64       `json:"images_per_second"`
 	// Skipped is true when Extract found this output complete and did not recompute it
 	// (not stored in the file).
 	Skipped bool `json:"-"`
