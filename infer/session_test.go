@@ -116,37 +116,3 @@ func TestDeviceFallback(t *testing.T) {
 	}
 	t.Logf("cuda error as users see it: %v", err)
 }
-
-func TestParseDevice(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Device
-		bad  bool
-	}{
-		{"auto", Device{Kind: DeviceAuto}, false},
-		{"", Device{Kind: DeviceAuto}, false},
-		{"CPU", Device{Kind: DeviceCPU}, false},
-		{"cuda", Device{Kind: DeviceCUDA}, false},
-		{"cuda:3", Device{Kind: DeviceCUDA, Index: 3}, false},
-		{"cuda:-1", Device{}, true},
-		{"cuda:x", Device{}, true},
-		{"tpu", Device{}, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseDevice(tc.in)
-			if tc.bad {
-				if err == nil {
-					t.Fatalf("got %v, want an error", got)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Fatalf("got %v, %v, want %v", got, err, tc.want)
-			}
-			if back, _ := ParseDevice(got.String()); back != got {
-				t.Fatalf("round trip: got %v, want %v", back, got)
-			}
-		})
-	}
-}

@@ -8,6 +8,12 @@ package torch
 */
 import "C"
 
+import (
+	"fmt"
+
+	"github.com/scl-dev/scl/device"
+)
+
 // ManualSeed seeds libtorch's default CPU and CUDA generators (torch.manual_seed): random ops
 // after it are reproducible on the CPU.
 func ManualSeed(seed uint64) error {
@@ -18,6 +24,16 @@ func ManualSeed(seed uint64) error {
 
 // CUDAAvailable reports whether libtorch sees at least one CUDA device.
 func CUDAAvailable() bool { return CUDADeviceCount() > 0 }
+
+// ResolveDevice resolves a device spec against this libtorch ("auto" is CUDA device 0 when
+// libtorch sees a GPU, the CPU otherwise; "cuda:N" needs N+1 visible GPUs) and converts it.
+func ResolveDevice(s device.Spec) (Device, error) {
+	r, err := s.Resolve(CUDADeviceCount)
+	if err != nil {
+		return CPU, fmt.Errorf("torch: %w", err)
+	}
+	return DeviceOf(r)
+}
 
 // CUDADeviceCount returns the number of CUDA devices (0 on a CPU-only libtorch).
 func CUDADeviceCount() int { return int(C.scl_cuda_device_count()) }

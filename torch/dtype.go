@@ -1,6 +1,10 @@
 package torch
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/scl-dev/scl/device"
+)
 
 // DType is a tensor element type. The zero value, Default, means Float32 wherever a DType is an
 // option.
@@ -108,19 +112,27 @@ func (d Device) String() string {
 	return fmt.Sprintf("%s:%d", d.Type, d.Index)
 }
 
-// ParseDevice parses "cpu", "cuda" (device 0) or "cuda:N".
-func ParseDevice(s string) (Device, error) {
-	switch s {
-	case "cpu":
+// DeviceOf converts a resolved device spec (cpu or cuda:N) to a torch device. An "auto" spec
+// must be resolved first (ResolveDevice, or device.Spec.Resolve with CUDADeviceCount).
+func DeviceOf(s device.Spec) (Device, error) {
+	if err := s.Validate(); err != nil {
+		return CPU, fmt.Errorf("torch: %w", err)
+	}
+	switch s.Kind {
+	case device.CPU:
 		return CPU, nil
-	case "cuda":
-		return CUDA(0), nil
+	case device.CUDA:
+		return CUDA(s.Index), nil
 	}
-	var i int
-	if _, err := fmt.Sscanf(s, "cuda:%d", &i); err == nil && i >= 0 {
-		return CUDA(i), nil
+	return CPU, fmt.Errorf("torch: device %s is not resolved: want cpu or cuda:N (see ResolveDevice)", s)
+}
+
+// Spec returns the device as a device spec ("cpu" or "cuda:N").
+func (d Device) Spec() device.Spec {
+	if d.Type == CUDADevice {
+		return device.CUDASpec(d.Index)
 	}
-	return Device{}, fmt.Errorf("torch: device %q: want cpu, cuda or cuda:N", s)
+	return device.CPUSpec
 }
 
 // Opts selects the element type and device of a new tensor. The zero value is float32 on the CPU.

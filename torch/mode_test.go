@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/torch"
 )
 
@@ -99,16 +100,26 @@ func TestDevices(t *testing.T) {
 	}
 	torch.SetNumThreads(old)
 	for _, c := range []struct {
-		in   string
+		in   device.Spec
 		want torch.Device
-	}{{"cpu", torch.CPU}, {"cuda", torch.CUDA(0)}, {"cuda:3", torch.CUDA(3)}} {
-		got, err := torch.ParseDevice(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("ParseDevice(%q): got %v, %v; want %v", c.in, got, err, c.want)
+	}{{device.CPUSpec, torch.CPU}, {device.CUDASpec(0), torch.CUDA(0)}, {device.CUDASpec(3), torch.CUDA(3)}} {
+		got, err := torch.DeviceOf(c.in)
+		if err != nil || got != c.want || got.Spec() != c.in {
+			t.Errorf("DeviceOf(%v): got %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
-	if _, err := torch.ParseDevice("tpu"); err == nil {
-		t.Errorf("ParseDevice(tpu): got nil error, want one")
+	if _, err := torch.DeviceOf(device.AutoSpec); err == nil {
+		t.Errorf("DeviceOf(auto): got nil error, want one")
+	}
+	want := torch.CPU
+	if torch.CUDAAvailable() {
+		want = torch.CUDA(0)
+	}
+	if got, err := torch.ResolveDevice(device.AutoSpec); err != nil || got != want {
+		t.Errorf("ResolveDevice(auto) = %v, %v; want %v", got, err, want)
+	}
+	if _, err := torch.ResolveDevice(device.CUDASpec(torch.CUDADeviceCount())); err == nil {
+		t.Errorf("ResolveDevice(cuda:%d) with %d GPUs: got nil error, want one", torch.CUDADeviceCount(), torch.CUDADeviceCount())
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/multicrop"
 	"github.com/scl-dev/scl/train/schedule"
 )
@@ -50,34 +52,66 @@ func ParsePrecision(s string) (Precision, error) {
 	return FP32, fmt.Errorf("train: precision %q: want fp32, fp16 or bf16", s)
 }
 
-// Optimizer names accepted in [Config].Optimizer.
+// Optimizers accepted in [Config].Optimizer (torch/optim's kinds, named here for callers).
 const (
 	// OptimizerAdam is Adam with coupled L2 weight decay (added to the gradient), the reference's.
-	OptimizerAdam = "adam"
+	OptimizerAdam = optim.KindAdam
 	// OptimizerAdamW is Adam with decoupled weight decay.
-	OptimizerAdamW = "adamw"
+	OptimizerAdamW = optim.KindAdamW
 	// OptimizerLARS is SGD with momentum and layer-wise adaptive rate scaling.
-	OptimizerLARS = "lars"
+	OptimizerLARS = optim.KindLARS
 )
 
-// LR schedule names accepted in [Config].LRSchedule.
+// LR schedules accepted in [Config].LRSchedule (torch/optim's schedule kinds).
 const (
 	// LRConstant keeps the learning rate fixed (the reference's behaviour), after the optional warm-up.
-	LRConstant = "constant"
+	LRConstant = optim.ScheduleConstant
 	// LRCosine decays the learning rate to 0 over the run with a half cosine, after the warm-up.
-	LRCosine = "cosine"
+	LRCosine = optim.ScheduleCosine
 )
+
+// Stem selects the ResNet input stem, or lets the image size choose it.
+type Stem string
+
+// Stems accepted in [Config].Stem.
+const (
+	// StemAuto picks the CIFAR stem for images of at most 32 pixels a side (cifar10 as in the
+	// reference, and fashion_mnist), the ImageNet stem otherwise.
+	StemAuto Stem = "auto"
+	// StemCIFAR is the 3×3 stride-1 conv without max-pool.
+	StemCIFAR Stem = "cifar"
+	// StemImageNet is the 7×7 stride-2 conv with a max-pool.
+	StemImageNet Stem = "imagenet"
+)
+
+// ParseStem reads "auto", "cifar" or "imagenet" (in any case).
+func ParseStem(s string) (Stem, error) {
+	st := Stem(strings.ToLower(strings.TrimSpace(s)))
+	if err := st.Validate(); err != nil {
+		return "", err
+	}
+	return st, nil
+}
+
+// Validate reports an unknown stem.
+func (s Stem) Validate() error {
+	switch s {
+	case StemAuto, StemCIFAR, StemImageNet:
+		return nil
+	}
+	return fmt.Errorf("train: stem %q: want auto, cifar or imagenet", string(s))
+}
 
 // Config is everything a training run needs besides its data. Build one with [DefaultConfig]
 // and change fields; zero values are not defaults (γ = 0 and α = 0 are meaningful).
 type Config struct {
-	// Encoder is the backbone: "resnet18", "resnet50", "efficientnet" (EfficientNetV2-S, the
-	// reference's), "efficientnet_v2_s" or "efficientnet_b0".
-	Encoder string
-	// Stem is "cifar" (3×3/1 conv, no max-pool), "imagenet" (7×7/2 + max-pool) or "auto"
+	// Encoder is the backbone (read names with ParseEncoder: "efficientnet" is the reference's
+	// name for EfficientNetV2-S).
+	Encoder models.Arch
+	// Stem is StemCIFAR (3×3/1 conv, no max-pool), StemImageNet (7×7/2 + max-pool) or StemAuto
 	// (CIFAR stem for CIFAR-sized images, at most 32 pixels a side:
 	// cifar10 as in the reference, and fashion_mnist).
-	Stem string
+	Stem Stem
 	// InChannels is the number of input channels of the encoder (3: grey images are replicated).
 	InChannels int
 	// Width is a ResNet's base width, the channels of its stem and first stage (64 is the
@@ -100,13 +134,13 @@ type Config struct {
 	// MaxDuration, when positive, stops (with a checkpoint) after that much wall-clock time.
 	MaxDuration time.Duration
 
-	// Optimizer is "adam" (coupled L2, the reference's), "adamw" or "lars".
-	Optimizer string
+	// Optimizer is adam (coupled L2, the reference's), adamw or lars.
+	Optimizer optim.Kind
 	// LR is the peak learning rate (3e-4); WeightDecay the decay (1e-5).
 	LR, WeightDecay float64
-	// LRSchedule is "constant" (the reference's) or "cosine"; WarmupSteps a linear warm-up from
+	// LRSchedule is constant (the reference's) or cosine; WarmupSteps a linear warm-up from
 	// 0 to LR before it (0: none).
-	LRSchedule  string
+	LRSchedule  optim.ScheduleKind
 	WarmupSteps int
 	// Momentum is LARS's momentum (0.9); TrustCoefficient LARS's η (0.001).
 	Momentum, TrustCoefficient float64
@@ -132,8 +166,8 @@ type Config struct {
 
 	// Precision is fp32, fp16 (CUDA, with the loss scaler) or bf16.
 	Precision Precision
-	// Device is "auto" (CUDA if available), "cpu", "cuda" or "cuda:N".
-	Device string
+	// Device is auto (CUDA if libtorch sees a GPU), cpu, cuda or cuda:N.
+	Device device.Spec
 	// Threads, when positive, sets libtorch's CPU thread count.
 	Threads int
 	// Seed seeds parameter initialisation, the data order and the augmentations (42).
@@ -159,8 +193,8 @@ type Config struct {
 // DefaultConfig returns the reference's defaults (SPEC §3–5) on a ResNet-18 at 96 pixels.
 func DefaultConfig() Config {
 	return Config{
-		Encoder:              "resnet18",
-		Stem:                 "auto",
+		Encoder:              models.ResNet18,
+		Stem:                 StemAuto,
 		InChannels:           3,
 		Width:                64,
 		ProjHidden:           512,
@@ -187,7 +221,7 @@ func DefaultConfig() Config {
 		UpdateBetaAfter:      1,
 		UpdateBetaEvery:      1,
 		Precision:            FP32,
-		Device:               "auto",
+		Device:               device.AutoSpec,
 		Seed:                 42,
 		OutDir:               "runs/scl",
 		CheckpointEvery:      1000,
@@ -198,13 +232,13 @@ func DefaultConfig() Config {
 	}
 }
 
-// CIFARStem reports whether the configuration uses the CIFAR stem: "cifar" always,
-// "imagenet" never, "auto" for images of at most 32 pixels a side.
+// CIFARStem reports whether the configuration uses the CIFAR stem: StemCIFAR always,
+// StemImageNet never, StemAuto for images of at most 32 pixels a side.
 func (c Config) CIFARStem() bool {
 	switch c.Stem {
-	case "cifar":
+	case StemCIFAR:
 		return true
-	case "imagenet":
+	case StemImageNet:
 		return false
 	}
 	return c.ImageSize <= 32
@@ -220,13 +254,11 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("train: "+format, args...)) }
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-	if _, err := ParseEncoder(c.Encoder); err != nil {
+	if _, err := ParseEncoder(string(c.Encoder)); err != nil {
 		errs = append(errs, err)
 	}
-	switch c.Stem {
-	case "auto", "cifar", "imagenet":
-	default:
-		bad("stem %q: want auto, cifar or imagenet", c.Stem)
+	if err := c.Stem.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.InChannels < 1 {
 		bad("input channels %d: want ≥ 1", c.InChannels)
@@ -252,10 +284,8 @@ func (c Config) Validate() error {
 	if c.MaxSteps < 0 {
 		bad("max steps %d: want ≥ 0 (0: no limit)", c.MaxSteps)
 	}
-	switch c.Optimizer {
-	case OptimizerAdam, OptimizerAdamW, OptimizerLARS:
-	default:
-		bad("optimizer %q: want adam, adamw or lars", c.Optimizer)
+	if err := c.Optimizer.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train: %w", err))
 	}
 	if !(c.LR > 0) || !finite(c.LR) {
 		bad("learning rate %v: want > 0", c.LR)
@@ -263,10 +293,8 @@ func (c Config) Validate() error {
 	if !(c.WeightDecay >= 0) || !finite(c.WeightDecay) {
 		bad("weight decay %v: want ≥ 0", c.WeightDecay)
 	}
-	switch c.LRSchedule {
-	case LRConstant, LRCosine:
-	default:
-		bad("lr schedule %q: want constant or cosine", c.LRSchedule)
+	if err := c.LRSchedule.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train: %w", err))
 	}
 	if c.WarmupSteps < 0 {
 		bad("warm-up steps %d: want ≥ 0", c.WarmupSteps)
@@ -308,8 +336,8 @@ func (c Config) Validate() error {
 	default:
 		bad("precision %v: want fp32, fp16 or bf16", c.Precision)
 	}
-	if _, _, err := ParseDevice(c.Device); err != nil {
-		errs = append(errs, err)
+	if err := c.Device.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train: %w", err))
 	}
 	if c.OutDir == "" {
 		bad("output directory is empty: want a path")
@@ -324,22 +352,6 @@ func (c Config) Validate() error {
 		bad("eval every %d, k %d: want every ≥ 0 and k ≥ 1", c.EvalEvery, c.EvalK)
 	}
 	return errors.Join(errs...)
-}
-
-// ParseDevice parses "auto", "cpu", "cuda" or "cuda:N" into a kind ("auto", "cpu", "cuda") and
-// a CUDA index (-1 when none was given).
-func ParseDevice(s string) (kind string, index int, err error) {
-	switch s {
-	case "auto", "cpu", "cuda":
-		return s, -1, nil
-	}
-	if rest, ok := strings.CutPrefix(s, "cuda:"); ok {
-		var n int
-		if _, err := fmt.Sscanf(rest, "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == rest {
-			return "cuda", n, nil
-		}
-	}
-	return "", -1, fmt.Errorf("train: device %q: want auto, cpu, cuda or cuda:N", s)
 }
 
 // ParseEncoder maps an encoder name to its architecture: "resnet18", "resnet50", and
@@ -361,7 +373,7 @@ func ParseEncoder(name string) (models.Arch, error) {
 
 // ModelConfig returns the architecture of the networks the configuration trains.
 func (c Config) ModelConfig() (models.Config, error) {
-	arch, err := ParseEncoder(c.Encoder)
+	arch, err := ParseEncoder(string(c.Encoder))
 	if err != nil {
 		return models.Config{}, err
 	}

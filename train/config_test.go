@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/scl-dev/scl/device"
 )
 
 func TestDefaultConfigIsValidAndMatchesSpec(t *testing.T) {
@@ -59,7 +61,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"nan alpha", func(c *Config) { c.Alpha = math.NaN() }, "alpha"},
 		{"beta", func(c *Config) { c.Beta = 2 }, "beta"},
 		{"gamma steps", func(c *Config) { c.Gamma.Scaling, c.Gamma.Steps = true, 0 }, "gamma scaling steps"},
-		{"device", func(c *Config) { c.Device = "tpu" }, "device"},
+		{"device", func(c *Config) { c.Device = device.Spec{Kind: 7} }, "device"},
+		{"cuda ordinal", func(c *Config) { c.Device = device.Spec{Kind: device.CUDA, Index: -1} }, "device"},
+		{"schedule", func(c *Config) { c.LRSchedule = "step" }, "lr schedule"},
 		{"stem", func(c *Config) { c.Stem = "big" }, "stem"},
 		{"log every", func(c *Config) { c.LogEvery = 0 }, "log every"},
 	}
@@ -75,7 +79,7 @@ func TestValidateNamesTheField(t *testing.T) {
 	}
 }
 
-func TestParsePrecisionAndDevice(t *testing.T) {
+func TestParsePrecisionAndStem(t *testing.T) {
 	for in, want := range map[string]Precision{"fp32": FP32, "FP16": FP16, "bf16": BF16, "bfloat16": BF16} {
 		got, err := ParsePrecision(in)
 		if err != nil || got != want {
@@ -85,26 +89,19 @@ func TestParsePrecisionAndDevice(t *testing.T) {
 	if _, err := ParsePrecision("int8"); err == nil {
 		t.Errorf("ParsePrecision(int8): got nil error, want one")
 	}
-	devs := []struct {
-		in    string
-		kind  string
-		index int
-		ok    bool
-	}{
-		{"auto", "auto", -1, true}, {"cpu", "cpu", -1, true}, {"cuda", "cuda", -1, true},
-		{"cuda:1", "cuda", 1, true}, {"cuda:x", "", -1, false}, {"cuda:-1", "", -1, false}, {"gpu", "", -1, false},
-	}
-	for _, d := range devs {
-		kind, idx, err := ParseDevice(d.in)
-		if (err == nil) != d.ok || kind != d.kind || idx != d.index {
-			t.Errorf("ParseDevice(%q) = %q, %d, %v, want %q, %d, ok=%v", d.in, kind, idx, err, d.kind, d.index, d.ok)
+	for in, want := range map[string]Stem{"auto": StemAuto, "CIFAR": StemCIFAR, "imagenet": StemImageNet} {
+		if got, err := ParseStem(in); err != nil || got != want {
+			t.Errorf("ParseStem(%q) = %q, %v, want %q", in, got, err, want)
 		}
+	}
+	if _, err := ParseStem("big"); err == nil || !strings.Contains(err.Error(), `"big"`) {
+		t.Errorf("ParseStem(big) error %v, want one naming the value", err)
 	}
 }
 
 func TestStemAndLocalSize(t *testing.T) {
 	tests := []struct {
-		stem string
+		stem Stem
 		size int
 		want bool
 	}{

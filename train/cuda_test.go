@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/torch"
 )
 
@@ -33,7 +34,7 @@ func TestCUDAStepsMatchCPU(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.p.String(), func(t *testing.T) {
 			g := c
-			g.Device = "cuda"
+			g.Device = device.CUDASpec(0)
 			g.Precision = tt.p
 			tr := newTrainer(t, g, 4)
 			var first StepResult

@@ -18,6 +18,7 @@ import (
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
 )
 
 // killChildEnv makes the test binary act as a training process (see TestMain) writing to the
@@ -46,7 +47,7 @@ func killChildConfig(dir string) Config {
 	c.GlobalViews, c.LocalViews = 2, 1
 	c.BatchSize = 8
 	c.Epochs = 1000
-	c.Device = "cpu"
+	c.Device = device.CPUSpec
 	c.Threads = 1
 	c.OutDir = dir
 	c.CheckpointEvery = 1

@@ -16,6 +16,7 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/train/metrics"
 	"github.com/scl-dev/scl/train/parallel"
 )
@@ -118,276 +119,401 @@ type Result struct {
 	ImagesPerSec float64
 }
 
-// MetricsFile is the name of the metrics file under the output directory.
-const MetricsFile = "metrics.jsonl"
+// MetricsFile is the name of the metrics file under the output directory (metrics.FileName).
+const MetricsFile = metrics.FileName
 
-// PlotFile is the name of the curves image under the output directory.
-const PlotFile = "curves.png"
+// PlotFile is the name of the curves image under the output directory (metrics.PlotName).
+const PlotFile = metrics.PlotName
 
 // Run trains according to cfg on d: fresh or resumed (cfg.Resume), checkpointing at step 0,
 // every cfg.CheckpointEvery steps, at the end, and when ctx is cancelled (then
 // Result.Interrupted is set and the error is nil) or cfg.MaxDuration runs out (Result.TimeUp). A non-finite loss stops the run with
-// an error wrapping ErrNonFinite, leaving the last checkpoint as it was.
+// an error wrapping ErrNonFinite, leaving the last checkpoint as it was. It is NewRunner,
+// Runner.Run and Runner.Close.
 //
 // The calling goroutine is locked to its OS thread for the duration (libtorch's CPU thread
 // count is per OS thread, and a fixed thread count makes CPU runs reproducible).
 func Run(ctx context.Context, cfg Config, d Data, h Hooks) (Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	var res Result
+	r, err := NewRunner(cfg, d, h)
+	if err != nil {
+		return Result{}, err
+	}
+	defer r.Close()
+	return r.Run(ctx)
+}
+
+// Runner is one training run: NewRunner opens its outputs, data and trainer (resuming when
+// asked), Run takes the steps, checkpoints, evaluates and finishes, Close frees it. Not safe
+// for concurrent use; call NewRunner and Run from the same OS-locked goroutine (see Run).
+type Runner struct {
+	cfg       Config
+	d         Data
+	h         Hooks
+	ld        *loader.Loader
+	tr        *Trainer
+	mw        *metrics.Writer // nil on processes other than the main one
+	isMain    bool
+	resumeDir string
+	// spe is the number of steps per epoch, total the steps of the whole run.
+	spe, total int
+	res        Result
+
+	// Loop state.
+	start      time.Time
+	last       StepResult
+	thr        throughput
+	stepsHere  int
+	stepsStart int
+	lastSaved  int
+	images     int
+	interrupt  bool
+	timeUp     bool
+}
+
+// NewRunner validates cfg, opens the output directory and the metrics file (main process
+// only), builds the loader and the trainer, restores cfg.Resume and joins d.Session.
+func NewRunner(cfg Config, d Data, h Hooks) (*Runner, error) {
 	if d.Train == nil {
-		return res, errors.New("train: no training data set")
+		return nil, errors.New("train: no training data set")
 	}
 	if err := cfg.Validate(); err != nil {
-		return res, err
+		return nil, err
 	}
 	d.Workers, cfg.Threads = CPUSplit(cfg, d.Workers)
+	r := &Runner{cfg: cfg, d: d, h: h, isMain: d.Session.IsMain()}
+	ok := false
+	defer func() {
+		if !ok {
+			r.Close()
+		}
+	}()
+	if err := r.openData(); err != nil {
+		return nil, err
+	}
+	if err := r.openOutputs(); err != nil {
+		return nil, err
+	}
+	if r.resumeDir != "" {
+		e, b := r.tr.Position()
+		r.report(Progress{Event: EventResume, Checkpoint: r.resumeDir, StepResult: StepResult{Step: r.tr.Steps()}, Epoch: e, Batch: b})
+	}
+	ok = true
+	return r, nil
+}
+
+// openData builds the multi-crop loader of this process's share of each batch and the trainer.
+func (r *Runner) openData() error {
+	cfg, d := r.cfg, r.d
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-		return res, fmt.Errorf("train: output directory: %w", err)
+		return fmt.Errorf("train: output directory: %w", err)
 	}
 	if err := removeStaleTemps(cfg.OutDir); err != nil {
-		return res, err
+		return err
 	}
 	tf, err := augment.NewMultiCrop(cfg.ImageSize, cfg.GlobalViews, cfg.LocalViews, cfg.InChannels)
 	if err != nil {
-		return res, fmt.Errorf("train: views: %w", err)
+		return fmt.Errorf("train: views: %w", err)
 	}
 	sess := d.Session
-	isMain := sess.IsMain()
 	localBatch, _, err := sess.LocalSizes(cfg.BatchSize, cfg.MiniBatchSize)
 	if err != nil {
-		return res, fmt.Errorf("train: %w", err)
+		return fmt.Errorf("train: %w", err)
 	}
-	ld, err := loader.New(loader.Config{Dataset: d.Train, Transform: tf, BatchSize: localBatch, Shuffle: true,
+	r.ld, err = loader.New(loader.Config{Dataset: d.Train, Transform: tf, BatchSize: localBatch, Shuffle: true,
 		DropLast: true, Seed: uint64(cfg.Seed), Workers: d.Workers, Rank: sess.Rank(), WorldSize: sess.World()})
 	if err != nil {
-		return res, fmt.Errorf("train: loader: %w", err)
+		return fmt.Errorf("train: loader: %w", err)
 	}
-	spe := ld.Len()
-	if spe < 1 {
-		return res, fmt.Errorf("train: data set %q has %d images, fewer than one batch of %d", d.Name, d.Train.Len(), cfg.BatchSize)
+	r.spe = r.ld.Len()
+	if r.spe < 1 {
+		return fmt.Errorf("train: data set %q has %d images, fewer than one batch of %d", d.Name, d.Train.Len(), cfg.BatchSize)
 	}
-	tr, err := NewTrainer(cfg, spe)
-	if err != nil {
-		return res, err
+	if r.tr, err = NewTrainer(cfg, r.spe); err != nil {
+		return err
 	}
-	defer tr.Close()
+	r.total = r.spe * cfg.Epochs
+	if cfg.MaxSteps > 0 && cfg.MaxSteps < r.total {
+		r.total = cfg.MaxSteps
+	}
+	return nil
+}
 
+// openOutputs restores the checkpoint to resume from, joins the data-parallel job and opens
+// the metrics file (truncated to the checkpoint's step when resuming). Only the main process
+// writes.
+func (r *Runner) openOutputs() error {
+	cfg, sess := r.cfg, r.d.Session
 	resumeDir := cfg.Resume
 	if resumeDir == "auto" {
+		var err error
 		if resumeDir, err = LatestCheckpoint(cfg.OutDir); err != nil {
-			return res, err
+			return err
 		}
 	} else if st, err := os.Stat(resumeDir); err == nil && !st.IsDir() {
 		// A file of the checkpoint (config.json, a safetensors file) names its directory, as the
 		// reference's --ckpt_path names a file.
 		resumeDir = filepath.Dir(resumeDir)
 	}
-	res.Metrics = filepath.Join(cfg.OutDir, MetricsFile)
+	r.resumeDir = resumeDir
+	r.res.Metrics = filepath.Join(cfg.OutDir, MetricsFile)
 	if resumeDir != "" {
-		if err := tr.Restore(resumeDir); err != nil {
-			return res, err
-		}
-		res.Checkpoint = resumeDir
-	}
-	if err := tr.Attach(sess); err != nil {
-		return res, err
-	}
-	if err := sess.Lockstep(int64(tr.Steps())); err != nil {
-		return res, fmt.Errorf("train: %w", err)
-	}
-	// Only the main process writes; the others keep a writer on a discarded file.
-	var mw *metrics.Writer
-	if isMain {
-		if resumeDir != "" {
-			if err := metrics.Truncate(res.Metrics, tr.Steps()); err != nil {
-				return res, fmt.Errorf("train: %w", err)
-			}
-		} else if err := os.Remove(res.Metrics); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return res, fmt.Errorf("train: %w", err)
-		}
-		if mw, err = metrics.Create(res.Metrics); err != nil {
-			return res, fmt.Errorf("train: %w", err)
-		}
-		defer mw.Close()
-	} else {
-		res.Metrics = ""
-	}
-
-	total := spe * cfg.Epochs
-	if cfg.MaxSteps > 0 && cfg.MaxSteps < total {
-		total = cfg.MaxSteps
-	}
-	report := func(p Progress) {
-		if h.Progress != nil {
-			p.TotalSteps, p.Epochs, p.StepsPerEpoch = total, cfg.Epochs, spe
-			h.Progress(p)
-		}
-	}
-	if resumeDir != "" {
-		e, b := tr.Position()
-		report(Progress{Event: EventResume, Checkpoint: resumeDir, StepResult: StepResult{Step: tr.Steps()}, Epoch: e, Batch: b})
-	}
-
-	loaderCtx, cancelLoader := context.WithCancel(context.Background())
-	defer cancelLoader()
-	start := time.Now()
-	var deadline <-chan time.Time
-	if cfg.MaxDuration > 0 {
-		timer := time.NewTimer(cfg.MaxDuration)
-		defer timer.Stop()
-		deadline = timer.C
-	}
-	save := func(last StepResult) error {
-		if !isMain {
-			return nil
-		}
-		dir, err := tr.Save(cfg.OutDir, d.Name, cfg.KeepCheckpoints)
-		if err != nil {
+		if err := r.tr.Restore(resumeDir); err != nil {
 			return err
 		}
-		res.Checkpoint = dir
-		if err := mw.Sync(); err != nil {
-			return err
-		}
-		e, b := tr.Position()
-		report(Progress{Event: EventCheckpoint, Checkpoint: dir, StepResult: last, Epoch: e, Batch: b, Elapsed: time.Since(start)})
+		r.res.Checkpoint = resumeDir
+	}
+	if err := r.tr.Attach(sess); err != nil {
+		return err
+	}
+	if err := sess.Lockstep(int64(r.tr.Steps())); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if !r.isMain {
+		r.res.Metrics = ""
 		return nil
 	}
-	evaluate := func(last StepResult, final bool) (map[string]float64, error) {
-		if d.Eval.Train == nil || d.Eval.Test == nil {
-			return nil, nil
+	if resumeDir != "" {
+		if err := metrics.Truncate(r.res.Metrics, r.tr.Steps()); err != nil {
+			return fmt.Errorf("train: %w", err)
 		}
-		out := map[string]float64{}
-		top1, err := tr.KNN(ctx, d.Eval, cfg.EvalK, d.Workers)
+	} else if err := os.Remove(r.res.Metrics); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("train: %w", err)
+	}
+	var err error
+	if r.mw, err = metrics.Create(r.res.Metrics); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
+// Close frees the trainer and closes the metrics file. Idempotent; nil-safe.
+func (r *Runner) Close() error {
+	if r == nil {
+		return nil
+	}
+	var err error
+	if r.mw != nil {
+		err = r.mw.Close()
+		r.mw = nil
+	}
+	if r.tr != nil {
+		r.tr.Close()
+		r.tr = nil
+	}
+	return err
+}
+
+// Trainer returns the run's trainer (owned by the runner).
+func (r *Runner) Trainer() *Trainer { return r.tr }
+
+// TotalSteps returns the number of optimizer steps the run takes in all.
+func (r *Runner) TotalSteps() int { return r.total }
+
+// StepsPerEpoch returns the number of batches of one epoch.
+func (r *Runner) StepsPerEpoch() int { return r.spe }
+
+// report sends p to the progress hook with the run's totals.
+func (r *Runner) report(p Progress) {
+	if r.h.Progress != nil {
+		p.TotalSteps, p.Epochs, p.StepsPerEpoch = r.total, r.cfg.Epochs, r.spe
+		r.h.Progress(p)
+	}
+}
+
+// checkpoint saves the trainer (main process only), syncs the metrics file and reports it.
+func (r *Runner) checkpoint(last StepResult) error {
+	r.lastSaved = r.tr.Steps()
+	if !r.isMain {
+		return nil
+	}
+	dir, err := r.tr.Save(r.cfg.OutDir, r.d.Name, r.cfg.KeepCheckpoints)
+	if err != nil {
+		return err
+	}
+	r.res.Checkpoint = dir
+	if err := r.mw.Sync(); err != nil {
+		return err
+	}
+	e, b := r.tr.Position()
+	r.report(Progress{Event: EventCheckpoint, Checkpoint: dir, StepResult: last, Epoch: e, Batch: b, Elapsed: time.Since(r.start)})
+	return nil
+}
+
+// evaluate runs the kNN monitor (and, when final, the linear probe) when evaluation splits
+// are given, records and reports the results.
+func (r *Runner) evaluate(ctx context.Context, last StepResult, final bool) (map[string]float64, error) {
+	d := r.d
+	if d.Eval.Train == nil || d.Eval.Test == nil {
+		return nil, nil
+	}
+	out := map[string]float64{}
+	top1, err := r.tr.KNN(ctx, d.Eval, r.cfg.EvalK, d.Workers)
+	if err != nil {
+		return nil, err
+	}
+	out["knn_top1"] = top1
+	if final && d.Probe {
+		p, err := r.tr.LinearProbe(ctx, d.Eval, d.Workers)
 		if err != nil {
 			return nil, err
 		}
-		out["knn_top1"] = top1
-		if final && d.Probe {
-			p, err := tr.LinearProbe(ctx, d.Eval, d.Workers)
-			if err != nil {
-				return nil, err
-			}
-			out["probe_top1"] = p
-		}
-		e, _ := tr.Position()
-		if isMain {
-			if err := mw.Write(metrics.Record{Kind: metrics.KindEval, Time: time.Now(), Step: tr.Steps(), Epoch: e, Eval: out}); err != nil {
-				return nil, err
-			}
-		}
-		report(Progress{Event: EventEval, StepResult: last, Eval: out, Elapsed: time.Since(start)})
-		return out, nil
+		out["probe_top1"] = p
 	}
+	e, _ := r.tr.Position()
+	if r.isMain {
+		if err := r.mw.Write(metrics.Record{Kind: metrics.KindEval, Time: time.Now(), Step: r.tr.Steps(), Epoch: e, Eval: out}); err != nil {
+			return nil, err
+		}
+	}
+	r.report(Progress{Event: EventEval, StepResult: last, Eval: out, Elapsed: time.Since(r.start)})
+	return out, nil
+}
 
-	var (
-		last       StepResult
-		thr        throughput
-		stepsHere  int
-		lastSaved  = tr.Steps()
-		interrupt  bool
-		timeUp     bool
-		images     int
-		loopErr    error
-		stepsStart = tr.Steps()
-	)
-	if resumeDir == "" && cfg.CheckpointEvery > 0 {
+// agreeStop notes a cancelled ctx or an expired deadline and agrees with the other processes
+// on stopping before the next step, so that every process stops after the same step.
+func (r *Runner) agreeStop(ctx context.Context, deadline <-chan time.Time) (bool, error) {
+	select {
+	case <-ctx.Done():
+		r.interrupt = true
+	case <-deadline:
+		r.timeUp = true
+	default:
+	}
+	stop, err := r.d.Session.AgreeStop(r.interrupt || r.timeUp)
+	if err != nil {
+		return false, fmt.Errorf("train: %w", err)
+	}
+	if stop && !r.timeUp {
+		r.interrupt = true
+	}
+	return stop, nil
+}
+
+// step takes one optimizer step on b, then records, checkpoints and evaluates as configured.
+func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
+	cfg := r.cfg
+	res, err := r.tr.Step(b)
+	if err != nil {
+		return err
+	}
+	r.last = res
+	r.stepsHere++
+	r.images += cfg.BatchSize
+	ips := r.thr.add(cfg.BatchSize, time.Since(t0))
+	e, bi := r.tr.Position()
+	elapsed := time.Since(r.start)
+	var eta time.Duration
+	if r.stepsHere > 0 {
+		eta = time.Duration(float64(elapsed) / float64(r.stepsHere) * float64(r.total-r.tr.Steps()))
+	}
+	if cfg.MaxDuration > 0 && cfg.MaxDuration-elapsed < eta {
+		eta = max(cfg.MaxDuration-elapsed, 0)
+	}
+	r.report(Progress{Event: EventStep, StepResult: res, Epoch: e, Batch: bi, ImagesPerSec: ips, Elapsed: elapsed, ETA: eta})
+	if r.isMain && (res.Step%cfg.LogEvery == 0 || res.Step == r.total) {
+		rec := metrics.Record{Kind: metrics.KindStep, Time: time.Now(), Step: res.Step, Epoch: epochOfStep(res.Step, r.spe),
+			Loss: res.Loss, KL: res.KL, Gamma: res.Gamma, Beta: res.Beta, Scale: res.Scale, Bias: res.Bias, LR: res.LR,
+			ImagesPerSec: ips, Skipped: res.Skipped}
+		if cfg.Precision == FP16 {
+			rec.LossScale = res.LossScale
+		}
+		if err := r.mw.Write(rec); err != nil {
+			return err
+		}
+	}
+	if cfg.CheckpointEvery > 0 && res.Step%cfg.CheckpointEvery == 0 {
+		if err := r.checkpoint(res); err != nil {
+			return err
+		}
+	}
+	if cfg.EvalEvery > 0 && res.Step%cfg.EvalEvery == 0 && res.Step < r.total {
+		if _, err := r.evaluate(ctx, res, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// epoch runs the steps of one epoch from the trainer's position until the epoch or the run
+// ends or the processes agree to stop. A data error is fatal (returned as fatal); other
+// errors stop the loop and are handled by finish.
+func (r *Runner) epoch(ctx, loaderCtx context.Context, deadline <-chan time.Time) (stop bool, loopErr, fatal error) {
+	epoch, batch := r.tr.Position()
+	r.report(Progress{Event: EventEpoch, StepResult: r.last, Epoch: epoch, Batch: batch, Elapsed: time.Since(r.start)})
+	// The loader is not cancelled by ctx: the loop checks ctx between steps, so every
+	// process of a data-parallel job stops after the same step.
+	it := r.ld.Epoch(loaderCtx, epoch, batch)
+	defer it.Close()
+	for r.tr.Steps() < r.total {
+		stop, err := r.agreeStop(ctx, deadline)
+		if err != nil {
+			return true, err, nil
+		}
+		if stop {
+			return true, nil, nil
+		}
+		t0 := time.Now()
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return true, nil, fmt.Errorf("train: data at epoch %d batch %d: %w", epoch, batch, err)
+		}
+		err = r.step(ctx, Batch{Views: b.Views, Shapes: b.Shapes, N: b.N}, t0)
+		b.Release()
+		if err != nil {
+			return true, err, nil
+		}
+	}
+	return false, nil, nil
+}
+
+// Run takes the run's steps (checkpointing at step 0 of a fresh run), then finishes it: a
+// last checkpoint, the final evaluation unless interrupted, the metrics synced and the curves
+// drawn. See the package-level Run.
+func (r *Runner) Run(ctx context.Context) (Result, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	loaderCtx, cancelLoader := context.WithCancel(context.Background())
+	defer cancelLoader()
+	r.start = time.Now()
+	var deadline <-chan time.Time
+	if r.cfg.MaxDuration > 0 {
+		timer := time.NewTimer(r.cfg.MaxDuration)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	r.stepsStart, r.lastSaved = r.tr.Steps(), r.tr.Steps()
+	if r.resumeDir == "" && r.cfg.CheckpointEvery > 0 {
 		// Step 0 is a checkpoint too: a NaN in the first steps still leaves one to go back to.
-		if err := save(last); err != nil {
-			return res, err
+		if err := r.checkpoint(r.last); err != nil {
+			return r.res, err
 		}
-		lastSaved = 0
+		r.lastSaved = 0
 	}
-training:
-	for tr.Steps() < total {
-		epoch, batch := tr.Position()
-		report(Progress{Event: EventEpoch, StepResult: last, Epoch: epoch, Batch: batch, Elapsed: time.Since(start)})
-		// The loader is not cancelled by ctx: the loop checks ctx between steps, so every
-		// process of a data-parallel job stops after the same step.
-		it := ld.Epoch(loaderCtx, epoch, batch)
-		for tr.Steps() < total {
-			select {
-			case <-ctx.Done():
-				interrupt = true
-			case <-deadline:
-				timeUp = true
-			default:
-			}
-			stop, err := sess.AgreeStop(interrupt || timeUp)
-			if err != nil {
-				loopErr = fmt.Errorf("train: %w", err)
-				break
-			}
-			if stop {
-				if !timeUp {
-					interrupt = true
-				}
-				break
-			}
-			t0 := time.Now()
-			b, err := it.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				it.Close()
-				return res, fmt.Errorf("train: data at epoch %d batch %d: %w", epoch, batch, err)
-			}
-			r, err := tr.Step(Batch{Views: b.Views, Shapes: b.Shapes, N: b.N})
-			b.Release()
-			if err != nil {
-				loopErr = err
-				break
-			}
-			last = r
-			stepsHere++
-			images += cfg.BatchSize
-			ips := thr.add(cfg.BatchSize, time.Since(t0))
-			e, bi := tr.Position()
-			elapsed := time.Since(start)
-			var eta time.Duration
-			if stepsHere > 0 {
-				eta = time.Duration(float64(elapsed) / float64(stepsHere) * float64(total-tr.Steps()))
-			}
-			if cfg.MaxDuration > 0 && cfg.MaxDuration-elapsed < eta {
-				eta = max(cfg.MaxDuration-elapsed, 0)
-			}
-			report(Progress{Event: EventStep, StepResult: r, Epoch: e, Batch: bi, ImagesPerSec: ips, Elapsed: elapsed, ETA: eta})
-			if isMain && (r.Step%cfg.LogEvery == 0 || r.Step == total) {
-				rec := metrics.Record{Kind: metrics.KindStep, Time: time.Now(), Step: r.Step, Epoch: epochOfStep(r.Step, spe),
-					Loss: r.Loss, KL: r.KL, Gamma: r.Gamma, Beta: r.Beta, Scale: r.Scale, Bias: r.Bias, LR: r.LR,
-					ImagesPerSec: ips, Skipped: r.Skipped}
-				if cfg.Precision == FP16 {
-					rec.LossScale = r.LossScale
-				}
-				if err := mw.Write(rec); err != nil {
-					loopErr = err
-					break
-				}
-			}
-			if cfg.CheckpointEvery > 0 && r.Step%cfg.CheckpointEvery == 0 {
-				if err := save(r); err != nil {
-					loopErr = err
-					break
-				}
-				lastSaved = r.Step
-			}
-			if cfg.EvalEvery > 0 && r.Step%cfg.EvalEvery == 0 && r.Step < total {
-				if _, err := evaluate(r, false); err != nil {
-					loopErr = err
-					break
-				}
-			}
+	var loopErr error
+	for r.tr.Steps() < r.total {
+		stop, lerr, fatal := r.epoch(ctx, loaderCtx, deadline)
+		if fatal != nil {
+			return r.res, fatal
 		}
-		it.Close()
-		if loopErr != nil || interrupt || timeUp {
-			break training
+		if loopErr = lerr; stop || loopErr != nil || r.interrupt || r.timeUp {
+			break
 		}
 	}
-	res.Steps, res.Loss, res.Interrupted, res.TimeUp = tr.Steps(), last.Loss, interrupt, timeUp
-	if el := time.Since(start).Seconds(); el > 0 && stepsHere > 0 {
-		res.ImagesPerSec = float64(images) / el
+	return r.finish(ctx, loopErr)
+}
+
+// finish fills the result, reports a failed loop with the last good checkpoint, and otherwise
+// writes the last checkpoint, evaluates, syncs the metrics and draws the curves.
+func (r *Runner) finish(ctx context.Context, loopErr error) (Result, error) {
+	res := &r.res
+	res.Steps, res.Loss, res.Interrupted, res.TimeUp = r.tr.Steps(), r.last.Loss, r.interrupt, r.timeUp
+	if el := time.Since(r.start).Seconds(); el > 0 && r.stepsHere > 0 {
+		res.ImagesPerSec = float64(r.images) / el
 	}
 	if loopErr != nil {
 		if errors.Is(loopErr, ErrNonFinite) {
@@ -395,35 +521,35 @@ training:
 			if ck == "" {
 				ck = "none"
 			}
-			return res, fmt.Errorf("%w; stopped without saving, last good checkpoint: %s (resume with --resume %s after lowering the learning rate)", loopErr, ck, ck)
+			return *res, fmt.Errorf("%w; stopped without saving, last good checkpoint: %s (resume with --resume %s after lowering the learning rate)", loopErr, ck, ck)
 		}
-		return res, loopErr
+		return *res, loopErr
 	}
-	if tr.Steps() != lastSaved || res.Checkpoint == "" {
-		if err := save(last); err != nil {
-			return res, err
+	if r.tr.Steps() != r.lastSaved || res.Checkpoint == "" {
+		if err := r.checkpoint(r.last); err != nil {
+			return *res, err
 		}
 	}
-	if !interrupt && tr.Steps() > stepsStart {
-		ev, err := evaluate(last, true)
+	if !r.interrupt && r.tr.Steps() > r.stepsStart {
+		ev, err := r.evaluate(ctx, r.last, true)
 		if err != nil {
-			return res, err
+			return *res, err
 		}
 		res.Eval = ev
 	}
-	if !isMain {
-		return res, nil
+	if !r.isMain {
+		return *res, nil
 	}
-	if err := mw.Sync(); err != nil {
-		return res, err
+	if err := r.mw.Sync(); err != nil {
+		return *res, err
 	}
-	if cfg.Plot {
-		res.Plot = filepath.Join(cfg.OutDir, PlotFile)
+	if r.cfg.Plot {
+		res.Plot = filepath.Join(r.cfg.OutDir, PlotFile)
 		if err := metrics.PlotFile(res.Metrics, res.Plot); err != nil {
 			res.Plot = "" // nothing to draw yet (no step recorded): not a failure of the run
 		}
 	}
-	return res, nil
+	return *res, nil
 }
 
 // CPUSplit returns the number of augmentation workers and libtorch intra-op threads Run uses:
@@ -435,8 +561,7 @@ training:
 func CPUSplit(cfg Config, workers int) (int, int) {
 	n := runtime.NumCPU()
 	threads := cfg.Threads
-	kind, _, _ := ParseDevice(cfg.Device)
-	gpu := kind == "cuda" || (kind == "auto" && torchCUDA())
+	gpu := cfg.Device.IsCUDA(torch.CUDADeviceCount)
 	if workers <= 0 {
 		if gpu {
 			workers = max(1, n-1)

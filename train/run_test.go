@@ -12,6 +12,7 @@ import (
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/train/metrics"
 )
@@ -43,7 +44,7 @@ func fashionConfig(t *testing.T) Config {
 	c.GlobalViews, c.LocalViews = 2, 2
 	c.BatchSize = 16
 	c.Epochs = 100
-	c.Device = "cpu"
+	c.Device = device.CPUSpec
 	c.Threads = 1
 	c.OutDir = t.TempDir()
 	c.CheckpointEvery = 0

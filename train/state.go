@@ -12,6 +12,7 @@ import (
 	"github.com/scl-dev/scl/models/torchnet"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/amp"
+	"github.com/scl-dev/scl/torch/optim"
 )
 
 // Names of the loss's scalars inside online.safetensors (outside the encoder./projector.
@@ -46,7 +47,7 @@ type State struct {
 	// position above is the whole RNG state.
 	RNG string `json:"rng"`
 	// Optimizer names the optimizer whose state optimizer.safetensors holds.
-	Optimizer string `json:"optimizer"`
+	Optimizer optim.Kind `json:"optimizer"`
 	// Dataset names the pretraining data (informative).
 	Dataset string `json:"dataset,omitempty"`
 }

@@ -85,9 +85,9 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if stepsPerEpoch < 1 {
 		return nil, fmt.Errorf("train: %d batches per epoch: want ≥ 1 (the data set must hold at least one batch of %d images)", stepsPerEpoch, cfg.BatchSize)
 	}
-	dev, err := resolveDevice(cfg.Device)
+	dev, err := torch.ResolveDevice(cfg.Device)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	if cfg.Precision == FP16 && dev.Type != torch.CUDADevice {
 		return nil, fmt.Errorf("train: precision fp16 needs a CUDA device (device %s): use fp32 or bf16", dev)
@@ -158,78 +158,23 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	return t, nil
 }
 
-// newOptimizer builds the optimizer over params and its learning-rate schedule.
+// newOptimizer builds the optimizer over params and its learning-rate schedule, whose horizon
+// is the run's last step (Epochs of stepsPerEpoch, or MaxSteps when smaller).
 func newOptimizer(cfg Config, params []*nn.Var, stepsPerEpoch int) (optim.Optimizer, optim.Schedule, error) {
-	var opt optim.Optimizer
-	switch cfg.Optimizer {
-	case OptimizerAdam:
-		opt = optim.NewAdam(params, optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
-	case OptimizerAdamW:
-		opt = optim.NewAdamW(params, optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
-	case OptimizerLARS:
-		opt = optim.NewLARS(params, optim.LARSConfig{LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay, TrustCoefficient: cfg.TrustCoefficient})
-	default:
-		return nil, nil, fmt.Errorf("train: optimizer %q: want adam, adamw or lars", cfg.Optimizer)
-	}
 	total := int64(stepsPerEpoch) * int64(cfg.Epochs)
 	if cfg.MaxSteps > 0 && int64(cfg.MaxSteps) < total {
 		total = int64(cfg.MaxSteps)
 	}
-	warm := int64(cfg.WarmupSteps)
-	if warm > total {
-		warm = total
+	sched, err := optim.NewSchedule(cfg.LRSchedule, cfg.LR, int64(cfg.WarmupSteps), total)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %w", err)
 	}
-	var sched optim.Schedule
-	switch cfg.LRSchedule {
-	case LRCosine:
-		wc := optim.WarmupCosine{Base: cfg.LR, Warmup: warm, Total: total}
-		if err := wc.Validate(); err != nil {
-			opt.Close()
-			return nil, nil, fmt.Errorf("train: %w", err)
-		}
-		sched = wc
-	default:
-		sched = warmupConstant{base: cfg.LR, warmup: warm}
+	opt, err := optim.New(params, optim.Config{Kind: cfg.Optimizer, LR: cfg.LR, WeightDecay: cfg.WeightDecay,
+		Momentum: cfg.Momentum, TrustCoefficient: cfg.TrustCoefficient})
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %w", err)
 	}
 	return opt, sched, nil
-}
-
-// warmupConstant rises linearly to base over warmup steps (base·(step+1)/warmup), then stays.
-type warmupConstant struct {
-	base   float64
-	warmup int64
-}
-
-func (w warmupConstant) LR(step int64) float64 {
-	if step < w.warmup {
-		return w.base * float64(step+1) / float64(w.warmup)
-	}
-	return w.base
-}
-
-// resolveDevice turns the configuration's device into a torch device.
-func resolveDevice(s string) (torch.Device, error) {
-	kind, idx, err := ParseDevice(s)
-	if err != nil {
-		return torch.CPU, err
-	}
-	switch kind {
-	case "cpu":
-		return torch.CPU, nil
-	case "auto":
-		if torch.CUDAAvailable() {
-			return torch.CUDA(0), nil
-		}
-		return torch.CPU, nil
-	}
-	n := torch.CUDADeviceCount()
-	if idx < 0 {
-		idx = 0
-	}
-	if idx >= n {
-		return torch.CPU, fmt.Errorf("train: device %s: this libtorch sees %d CUDA devices", s, n)
-	}
-	return torch.CUDA(idx), nil
 }
 
 // Attach joins the trainer to a data-parallel job (nil: one process, nothing to do): rank 0's
@@ -500,25 +445,14 @@ func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m flo
 			_, target[v] = t.target.Forward(fwd.NoGrad(), inputs[v])
 		}
 	}
-	var total, klTotal, objective *torch.Tensor
-	if t.sess.World() > 1 {
-		// Negatives from the whole global batch; the objective's rank-averaged gradients are
-		// the single-process gradients (parallel.PairLoss).
-		r := parallel.StepLoss(s, t.sess.Group(), online, target, t.pairs, t.tau, t.bias, lcfg)
-		total, klTotal, objective = s.DivScalar(r.Loss, m), s.DivScalar(r.KL, m), s.DivScalar(r.Objective, m)
-	} else {
-		for _, p := range t.pairs {
-			l, kl := loss.Pair(s, online[p.Online], target[p.Target], t.tau, t.bias, lcfg)
-			if total == nil {
-				total, klTotal = l, kl
-			} else {
-				total, klTotal = s.Add(total, l), s.Add(klTotal, kl)
-			}
-		}
-		scale := 1 / (float64(len(t.pairs)) * m)
-		total = s.MulScalar(total, scale)
-		klTotal = s.MulScalar(klTotal, scale)
-		objective = total
+	// The mean over pairs (parallel.StepLoss; with one process it is the mean of loss.Pair).
+	// With several, negatives come from the whole global batch and the objective's
+	// rank-averaged gradients are the single-process gradients (parallel.PairLoss).
+	r := parallel.StepLoss(s, t.sess.Group(), online, target, t.pairs, t.tau, t.bias, lcfg)
+	total, klTotal := s.DivScalar(r.Loss, m), s.DivScalar(r.KL, m)
+	objective := total
+	if r.Objective != r.Loss {
+		objective = s.DivScalar(r.Objective, m)
 	}
 	if err := s.Err(); err != nil {
 		return 0, 0, fmt.Errorf("train: forward at step %d: %w", t.step+1, err)
@@ -541,6 +475,3 @@ func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m flo
 	}
 	return lv, kv, nil
 }
-
-// torchCUDA reports whether libtorch sees a CUDA device.
-func torchCUDA() bool { return torch.CUDAAvailable() }

@@ -11,8 +11,11 @@ import (
 	"testing"
 
 	"github.com/scl-dev/scl/data/augment"
+	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/amp"
+	"github.com/scl-dev/scl/torch/optim"
 )
 
 // tinyConfig is a ResNet-18 of base width 4 on 16-pixel images: a few milliseconds per step.
@@ -25,7 +28,7 @@ func tinyConfig(t *testing.T) Config {
 	c.GlobalViews, c.LocalViews = 2, 2
 	c.BatchSize = 8
 	c.Epochs = 2
-	c.Device = "cpu"
+	c.Device = device.CPUSpec
 	// One intra-op thread: tiny ops only lose to threading overhead on a shared 2-core machine.
 	c.Threads = 1
 	c.OutDir = t.TempDir()
@@ -321,8 +324,8 @@ func TestFP16ScalerSkipsNonFiniteStep(t *testing.T) {
 // stochastic depth): the generator is reseeded from (seed, step), so 2 straight steps equal
 // 1 step, checkpoint, restore, 1 step.
 func TestArchitecturesTrainAndResume(t *testing.T) {
-	for _, enc := range []string{"resnet50", "efficientnet_b0"} {
-		t.Run(enc, func(t *testing.T) {
+	for _, enc := range []models.Arch{models.ResNet50, models.EfficientNetB0} {
+		t.Run(string(enc), func(t *testing.T) {
 			c := tinyConfig(t)
 			c.Encoder, c.Width, c.ImageSize, c.Stem = enc, 8, 32, "imagenet"
 			a := newTrainer(t, c, 4)
@@ -362,9 +365,10 @@ func TestArchitecturesTrainAndResume(t *testing.T) {
 
 func TestOptimizersAndLRSchedules(t *testing.T) {
 	tests := []struct {
-		opt, sched string
-		warmup     int
-		wantLR     func(k int) float64 // LR of 0-based step k, run of 4 steps
+		opt    optim.Kind
+		sched  optim.ScheduleKind
+		warmup int
+		wantLR func(k int) float64 // LR of 0-based step k, run of 4 steps
 	}{
 		{OptimizerAdam, LRConstant, 0, func(int) float64 { return 1e-3 }},
 		{OptimizerAdam, LRConstant, 2, func(k int) float64 { return 1e-3 * math.Min(float64(k+1)/2, 1) }},

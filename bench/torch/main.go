@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/models/torchnet"
 	"github.com/scl-dev/scl/torch"
@@ -48,7 +49,7 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 3, "alternating Go/Python rounds")
 	flag.IntVar(&c.threads, "threads", runtime.NumCPU(), "intra-op threads for both sides")
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python with torch and torchvision")
-	flag.StringVar(&c.device, "device", "cpu", "cpu or cuda[:N]")
+	flag.StringVar(&c.device, "device", "cpu", "auto, cpu or cuda[:N]")
 	flag.StringVar(&c.model, "model", "torchnet", "torchnet: models/torchnet's ResNet-18 (the product); inline: torchvision's structure written here with in-place ReLU/add")
 	flag.StringVar(&c.amp, "amp", "", "mixed precision: fp16 (with loss scaling) or bf16; empty for float32")
 	flag.Parse()
@@ -59,7 +60,11 @@ func main() {
 }
 
 func run(c config) error {
-	dev, err := torch.ParseDevice(c.device)
+	spec, err := device.Parse(c.device)
+	if err != nil {
+		return err
+	}
+	dev, err := torch.ResolveDevice(spec)
 	if err != nil {
 		return err
 	}

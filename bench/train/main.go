@@ -28,6 +28,7 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/train"
 )
@@ -35,15 +36,15 @@ import (
 func main() {
 	cfg := train.DefaultConfig()
 	var steps, rounds, workers, limit int
-	var precision string
+	var precision, encoder string
 	flag.IntVar(&steps, "steps", 5, "timed steps per round")
 	flag.IntVar(&rounds, "rounds", 3, "alternating full/bare rounds")
 	flag.IntVar(&workers, "workers", 0, "augmentation workers (0: scl train's default)")
 	flag.IntVar(&cfg.Threads, "threads", 0, "libtorch intra-op threads (0: scl train's default)")
 	flag.IntVar(&cfg.BatchSize, "batch", 64, "batch size")
 	flag.IntVar(&cfg.Width, "width", 64, "ResNet base width")
-	flag.StringVar(&cfg.Encoder, "encoder", "resnet18", "encoder")
-	flag.StringVar(&cfg.Device, "device", "cpu", "cpu, cuda or cuda:N")
+	flag.StringVar(&encoder, "encoder", "resnet18", "encoder")
+	flag.TextVar(&cfg.Device, "device", device.CPUSpec, "auto, cpu, cuda or cuda:N")
 	flag.StringVar(&precision, "precision", "fp32", "fp32, fp16 or bf16")
 	flag.IntVar(&cfg.GlobalViews, "global", 2, "global views")
 	flag.IntVar(&cfg.LocalViews, "local", 4, "local views")
@@ -53,8 +54,11 @@ func main() {
 	if cfg.Precision, err = train.ParsePrecision(precision); err != nil {
 		fail(err)
 	}
+	if cfg.Encoder, err = train.ParseEncoder(encoder); err != nil {
+		fail(err)
+	}
 	cfg.ImageSize = 28
-	cfg.Stem = "cifar"
+	cfg.Stem = train.StemCIFAR
 	cfg.OutDir = os.TempDir()
 	if err := run(cfg, steps, rounds, workers, limit); err != nil {
 		fail(err)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/infer"
 )
 
@@ -37,9 +38,9 @@ func encoderFlags(required bool) []cli.Flag {
 
 // openEncoder opens the model named by the encoder flags. The caller must close the session.
 func openEncoder(c *cli.Context, noSpin bool) (*infer.Encoder, error) {
-	dev, err := infer.ParseDevice(c.String("device"))
+	dev, err := device.Parse(c.String("device"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--device: %w", err)
 	}
 	o := infer.Overrides{ImageSize: c.Int("image-size"), Order: c.String("channel-order")}
 	for _, f := range []struct {

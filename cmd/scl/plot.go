@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,22 +12,18 @@ import (
 func plotCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plot",
-		Usage:     "render training curves (metrics.jsonl of scl train) to a PNG image",
+		Usage:     "render training curves (" + metrics.FileName + " of scl train) to a PNG image",
 		ArgsUsage: "RUN_DIR|METRICS.jsonl",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "PNG to write (default: curves.png beside the metrics file)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "PNG to write (default: " + metrics.PlotName + " beside the metrics file)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return fmt.Errorf("plot: want one argument, the run directory or its metrics.jsonl (got %d)", c.NArg())
+				return fmt.Errorf("plot: want one argument, the run directory or its "+metrics.FileName+" (got %d)", c.NArg())
 			}
-			in := c.Args().First()
-			if st, err := os.Stat(in); err == nil && st.IsDir() {
-				in = filepath.Join(in, "metrics.jsonl")
-			}
-			out := c.String("out")
-			if out == "" {
-				out = filepath.Join(filepath.Dir(in), "curves.png")
+			in, out := metrics.Paths(c.Args().First())
+			if o := c.String("out"); o != "" {
+				out = o
 			}
 			if err := metrics.PlotFile(in, out); err != nil {
 				return fmt.Errorf("plot: %w", err)

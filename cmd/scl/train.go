@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/train"
@@ -124,14 +125,13 @@ func startSession(c *cli.Context, cfg *train.Config) (*parallel.Session, error) 
 		return nil, fmt.Errorf("train: --%s: %w", flagDistBackend, err)
 	}
 	dev := torch.CPU
-	kind, _, _ := train.ParseDevice(cfg.Device)
-	if kind == "cuda" || (kind == "auto" && torch.CUDAAvailable()) {
+	if cfg.Device.Kind == device.CUDA || (cfg.Device.Kind == device.Auto && torch.CUDAAvailable()) {
 		idx, err := parallel.DeviceIndex(env.LocalRank, torch.CUDADeviceCount())
 		if err != nil {
 			return nil, err
 		}
 		dev = torch.CUDA(idx)
-		cfg.Device = fmt.Sprintf("cuda:%d", idx)
+		cfg.Device = device.CUDASpec(idx)
 	}
 	sess, err := parallel.Start(env, dev, parallel.Config{Backend: backend, Timeout: c.Duration(flagDistTimeout)})
 	if err != nil {
@@ -148,10 +148,10 @@ func errWriter(c *cli.Context) io.Writer {
 	return os.Stderr
 }
 
-// cudaDevice reports whether a device flag resolves to a CUDA device here.
-func cudaDevice(device string) bool {
-	kind, _, err := train.ParseDevice(device)
-	return err == nil && (kind == "cuda" || (kind == "auto" && torch.CUDAAvailable()))
+// cudaDevice reports whether a device spec means a CUDA device here: cuda or cuda:N (whether
+// or not that device exists: the trainer reports that), or auto with a GPU visible.
+func cudaDevice(d device.Spec) bool {
+	return d.Kind == device.CUDA || d.IsCUDA(torch.CUDADeviceCount)
 }
 
 func stemName(cfg train.Config) string {

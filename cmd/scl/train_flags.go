@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train"
 )
 
@@ -92,9 +94,9 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagWorkers, Category: "data", Usage: "augmentation workers (0: a quarter of the CPUs on CPU, all but one with CUDA)"},
 
 		// Model.
-		&cli.StringFlag{Name: flagEncoder, Aliases: []string{"m", "encoder_model_name"}, Value: d.Encoder, Category: "model",
+		&cli.StringFlag{Name: flagEncoder, Aliases: []string{"m", "encoder_model_name"}, Value: string(d.Encoder), Category: "model",
 			Usage: "encoder: resnet18, resnet50 or efficientnet"},
-		&cli.StringFlag{Name: flagStem, Value: d.Stem, Category: "model",
+		&cli.StringFlag{Name: flagStem, Value: string(d.Stem), Category: "model",
 			Usage: "ResNet stem: auto (CIFAR stem for images ≤ 32 px), cifar or imagenet"},
 		&cli.IntFlag{Name: flagWidth, Value: d.Width, Category: "model", Usage: "ResNet base width (64: torchvision; smaller for quick CPU runs)"},
 		&cli.IntFlag{Name: flagProjOut, Aliases: []string{"proj_out_dim"}, Value: d.ProjOut, Category: "model", Usage: "projector output size"},
@@ -107,10 +109,10 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagBatch, Aliases: []string{"b", "batch_size"}, Value: d.BatchSize, Category: "optimisation", Usage: "batch size B"},
 		&cli.IntFlag{Name: flagMiniBatch, Aliases: []string{"mb", "mini_batch_size"}, Value: d.MiniBatchSize, Category: "optimisation",
 			Usage: "split each batch into slices of this many rows with gradient accumulation (0: off; must divide the batch size)"},
-		&cli.StringFlag{Name: flagOptimizer, Value: d.Optimizer, Category: "optimisation", Usage: "adam (coupled L2, the reference's), adamw or lars"},
+		&cli.StringFlag{Name: flagOptimizer, Value: string(d.Optimizer), Category: "optimisation", Usage: "adam (coupled L2, the reference's), adamw or lars"},
 		&cli.Float64Flag{Name: flagLR, Aliases: []string{"learning-rate", "learning_rate"}, Value: d.LR, Category: "optimisation", Usage: "learning rate"},
 		&cli.Float64Flag{Name: flagWD, Aliases: []string{"wd", "weight_decay"}, Value: d.WeightDecay, Category: "optimisation", Usage: "weight decay"},
-		&cli.StringFlag{Name: flagLRSchedule, Value: d.LRSchedule, Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
+		&cli.StringFlag{Name: flagLRSchedule, Value: string(d.LRSchedule), Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
 		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
 		&cli.StringFlag{Name: flagPrecision, Value: d.Precision.String(), Category: "optimisation", Usage: "fp32, fp16 (CUDA, dynamic loss scaling) or bf16"},
@@ -141,7 +143,7 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagCkptEvery, Value: d.CheckpointEvery, Category: "run", Usage: "checkpoint every N steps (0: only at the end and on interruption)"},
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: 10, Category: "run", Usage: "metrics record every N steps"},
-		&cli.StringFlag{Name: flagDevice, Value: d.Device, Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
+		&cli.StringFlag{Name: flagDevice, Value: d.Device.String(), Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
 		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: the CPUs not given to --workers)"},
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
@@ -180,8 +182,14 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	if cfg.ImageSize == 0 {
 		return cfg, fmt.Errorf("train: data set %q has no standard image size: set --%s", dataset, flagImageSize)
 	}
-	cfg.Encoder = c.String(flagEncoder)
-	cfg.Stem = c.String(flagStem)
+	arch, err := train.ParseEncoder(c.String(flagEncoder))
+	if err != nil {
+		return cfg, fmt.Errorf("%w (--%s)", err, flagEncoder)
+	}
+	cfg.Encoder = arch
+	if cfg.Stem, err = train.ParseStem(c.String(flagStem)); err != nil {
+		return cfg, fmt.Errorf("%w (--%s)", err, flagStem)
+	}
 	cfg.Width = c.Int(flagWidth)
 	cfg.ProjOut = c.Int(flagProjOut)
 	cfg.ProjHidden = c.Int(flagProjHidden)
@@ -191,10 +199,14 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.MaxDuration = c.Duration(flagMaxTime)
 	cfg.BatchSize = c.Int(flagBatch)
 	cfg.MiniBatchSize = c.Int(flagMiniBatch)
-	cfg.Optimizer = strings.ToLower(c.String(flagOptimizer))
+	if cfg.Optimizer, err = optim.ParseKind(c.String(flagOptimizer)); err != nil {
+		return cfg, fmt.Errorf("train: %w (--%s)", err, flagOptimizer)
+	}
 	cfg.LR = c.Float64(flagLR)
 	cfg.WeightDecay = c.Float64(flagWD)
-	cfg.LRSchedule = strings.ToLower(c.String(flagLRSchedule))
+	if cfg.LRSchedule, err = optim.ParseScheduleKind(c.String(flagLRSchedule)); err != nil {
+		return cfg, fmt.Errorf("train: %w (--%s)", err, flagLRSchedule)
+	}
 	cfg.WarmupSteps = c.Int(flagWarmup)
 	cfg.Momentum = c.Float64(flagMomentum)
 	p, err := train.ParsePrecision(c.String(flagPrecision))
@@ -230,7 +242,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.CheckpointEvery = c.Int(flagCkptEvery)
 	cfg.KeepCheckpoints = c.Int(flagKeep)
 	cfg.LogEvery = c.Int(flagLogEvery)
-	cfg.Device = c.String(flagDevice)
+	if cfg.Device, err = device.Parse(c.String(flagDevice)); err != nil {
+		return cfg, fmt.Errorf("train: %w (--%s)", err, flagDevice)
+	}
 	cfg.Threads = c.Int(flagThreads)
 	cfg.Seed = c.Int64(flagSeed)
 	cfg.Plot = c.Bool(flagPlot)

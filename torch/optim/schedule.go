@@ -16,6 +16,21 @@ type Constant float64
 // LR returns the constant.
 func (c Constant) LR(int64) float64 { return float64(c) }
 
+// WarmupConstant rises linearly to Base over the first Warmup steps (Base·(step+1)/Warmup),
+// then stays at Base.
+type WarmupConstant struct {
+	Base   float64
+	Warmup int64
+}
+
+// LR returns the learning rate at step.
+func (w WarmupConstant) LR(step int64) float64 {
+	if step < w.Warmup {
+		return w.Base * float64(step+1) / float64(w.Warmup)
+	}
+	return w.Base
+}
+
 // WarmupCosine rises linearly from Base/Warmup to Base over the first Warmup steps, then
 // decays along a half cosine to Final at step Total and stays there:
 //

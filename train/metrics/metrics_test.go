@@ -146,3 +146,18 @@ func TestPlotFile(t *testing.T) {
 		t.Errorf("%s is not a PNG: %v", out, err)
 	}
 }
+
+func TestPaths(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "other.jsonl")
+	for _, tt := range []struct{ arg, metrics, plot string }{
+		{dir, filepath.Join(dir, "metrics.jsonl"), filepath.Join(dir, "curves.png")},
+		{file, file, filepath.Join(dir, "curves.png")},
+		{"missing/metrics.jsonl", "missing/metrics.jsonl", filepath.Join("missing", "curves.png")},
+	} {
+		m, p := Paths(tt.arg)
+		if m != tt.metrics || p != tt.plot {
+			t.Errorf("Paths(%q) = %q, %q; want %q, %q", tt.arg, m, p, tt.metrics, tt.plot)
+		}
+	}
+}

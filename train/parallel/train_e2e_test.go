@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/torch/dist/disttest"
@@ -30,7 +31,7 @@ func e2eConfig(out string) train.Config {
 	c.GlobalViews, c.LocalViews = 2, 1
 	c.BatchSize, c.MiniBatchSize = 16, 8
 	c.MaxSteps = e2eSteps
-	c.Device = "cpu"
+	c.Device = device.CPUSpec
 	c.Threads = 1
 	c.OutDir = out
 	c.CheckpointEvery = 2
