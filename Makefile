@@ -3,7 +3,15 @@ SHELL := /bin/bash
 export SCL_ORT_LIB ?= $(CURDIR)/.deps/lib/libonnxruntime.so.1
 GO ?= go
 
-.PHONY: setup setup-bench build test demo bench vet fmt
+# Build provenance (internal/buildinfo): `git describe` (tag, or short commit, "-dirty" when the tree
+# has changes) and the full commit; "dev"/"unknown" outside a git checkout. Override on the command
+# line: make image VERSION=v1.2.0.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILDINFO := github.com/scl-dev/scl/internal/buildinfo
+LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT)
+
+.PHONY: setup setup-bench build test demo bench vet fmt version
 
 setup:
 	@scripts/setup.sh
@@ -12,7 +20,10 @@ setup-bench:
 	@scripts/setup.sh --bench
 
 build: setup
-	$(GO) build -o bin/scl ./cmd/scl
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/scl ./cmd/scl
+
+version:
+	@echo $(VERSION)
 
 test: setup
 	$(GO) vet ./...

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/scl-dev/scl/internal/buildinfo"
+)
 
 // newApp assembles the scl command line. Each subcommand lives in its own file and turns
 // its flags into a library configuration.
@@ -8,6 +12,7 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:                 "scl",
 		Usage:                "self-supervised image representations: train, export, embed, probe, serve",
+		Version:              buildinfo.Get().Version,
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			trainCommand(),
@@ -19,6 +24,7 @@ func newApp() *cli.App {
 			dataCommand(),
 			reportCommand(),
 			plotCommand(),
+			versionCommand(),
 		},
 	}
 }

@@ -13,7 +13,7 @@
 //	                     file part per image; ?encoding_format=base64 optional; same response
 //	GET  /healthz        liveness: the process answers
 //	GET  /readyz         readiness: runs the session on a blank image; 503 while shutting down
-//	GET  /info           model, dims, provider, ONNX Runtime version, preprocessing, limits
+//	GET  /info           model, dims, provider, ONNX Runtime version, preprocessing, limits, scl version and commit
 //	GET  /metrics        Prometheus text format: requests by path and code, request latency,
 //	                     queue wait, queued images, in-flight requests, batch size and
 //	                     inference time histograms

@@ -17,6 +17,7 @@ import (
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/internal/buildinfo"
 )
 
 // Config configures a Server. Zero values mean the documented defaults.
@@ -315,16 +316,19 @@ type Info struct {
 	MaxWaitMS  float64          `json:"max_wait_ms"`
 	MaxImages  int              `json:"max_images_per_request"`
 	MaxBody    int64            `json:"max_body_bytes"`
+	Version    string           `json:"version"` // scl's build (internal/buildinfo)
+	Commit     string           `json:"commit"`
 }
 
 // Info describes the served model.
 func (s *Server) Info() Info {
 	sess := s.enc.Session
+	build := buildinfo.Get()
 	return Info{
 		Model: s.cfg.Model, Dims: s.enc.Dim(), Provider: sess.Provider(), ORTVersion: sess.Runtime().Version,
 		Input: sess.InputName(), Output: sess.OutputName(), Preprocess: s.enc.Preprocess,
 		Normalized: s.enc.Normalize, MaxBatch: s.cfg.MaxBatch, MaxWaitMS: float64(s.cfg.MaxWait) / 1e6,
-		MaxImages: s.cfg.MaxImages, MaxBody: s.cfg.MaxBodyBytes,
+		MaxImages: s.cfg.MaxImages, MaxBody: s.cfg.MaxBodyBytes, Version: build.Version, Commit: build.Commit,
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/internal/buildinfo"
 	"github.com/scl-dev/scl/npy"
 )
 
@@ -301,6 +302,9 @@ func TestReadyInfoMetrics(t *testing.T) {
 	}
 	if info.Dims != 8 || info.Model != "tiny" || info.Provider != infer.ProviderCPU || info.Preprocess.Height != 16 || info.Preprocess.Std[2] != 0.25 {
 		t.Fatalf("info: got %+v", info)
+	}
+	if build := buildinfo.Get(); info.Version != build.Version || info.Commit != build.Commit || info.Version == "" {
+		t.Errorf("info: version %q commit %q, want the build's %q %q", info.Version, info.Commit, build.Version, build.Commit)
 	}
 	_, metrics := get("/metrics")
 	for _, want := range []string{
