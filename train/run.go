@@ -13,9 +13,11 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/ptimport"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/train/metrics"
 	"github.com/scl-dev/scl/train/parallel"
@@ -240,21 +242,26 @@ func (r *Runner) openData() error {
 	return nil
 }
 
-// openOutputs restores the checkpoint to resume from, joins the data-parallel job and opens
-// the metrics file (truncated to the checkpoint's step when resuming). Only the main process
-// writes.
+// openOutputs restores the checkpoint to resume from (or initialises from a PyTorch weight
+// file), joins the data-parallel job and opens the metrics file (truncated to the checkpoint's
+// step when resuming). Only the main process writes.
 func (r *Runner) openOutputs() error {
 	cfg, sess := r.cfg, r.d.Session
-	resumeDir := cfg.Resume
+	resumeDir, initFile := cfg.Resume, ""
 	if resumeDir == "auto" {
 		var err error
 		if resumeDir, err = LatestCheckpoint(cfg.OutDir); err != nil {
 			return err
 		}
 	} else if st, err := os.Stat(resumeDir); err == nil && !st.IsDir() {
-		// A file of the checkpoint (config.json, a safetensors file) names its directory, as the
-		// reference's --ckpt_path names a file.
-		resumeDir = filepath.Dir(resumeDir)
+		if _, err := os.Stat(filepath.Join(filepath.Dir(resumeDir), checkpoint.ConfigFile)); err == nil {
+			// A file of the checkpoint (config.json, a safetensors file) names its directory.
+			resumeDir = filepath.Dir(resumeDir)
+		} else {
+			// A PyTorch weight file, as the reference's --ckpt_path: initialise from its weights.
+			initFile = resumeDir
+			resumeDir = ""
+		}
 	}
 	r.resumeDir = resumeDir
 	r.res.Metrics = filepath.Join(cfg.OutDir, MetricsFile)
@@ -263,6 +270,19 @@ func (r *Runner) openOutputs() error {
 			return err
 		}
 		r.res.Checkpoint = resumeDir
+	}
+	if initFile != "" {
+		mcfg, err := cfg.ModelConfig()
+		if err != nil {
+			return err
+		}
+		imp, err := ptimport.Import(initFile, ptimport.Options{Model: mcfg, ImageSize: cfg.ImageSize})
+		if err != nil {
+			return fmt.Errorf("train: --ckpt_path: %w", err)
+		}
+		if err := r.tr.InitFrom(imp.Checkpoint); err != nil {
+			return fmt.Errorf("train: --ckpt_path %s: %w", initFile, err)
+		}
 	}
 	if err := r.tr.Attach(sess); err != nil {
 		return err

@@ -133,6 +133,13 @@ func (t *Trainer) Restore(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: resume: %w", err)
 	}
+	if len(ck.Config.Train) == 0 && ck.Config.Import != nil {
+		// An imported checkpoint (scl import) holds weights only: start from them.
+		if err := t.InitFrom(ck); err != nil {
+			return fmt.Errorf("train: start from %s: %w", dir, err)
+		}
+		return nil
+	}
 	st, err := ReadState(&ck.Config)
 	if err != nil {
 		return fmt.Errorf("train: resume %s: %w", dir, err)
@@ -182,6 +189,32 @@ func (t *Trainer) Restore(dir string) error {
 		return fmt.Errorf("train: resume %s: %w", dir, err)
 	}
 	t.step, t.epoch, t.batch, t.beta = st.Step, st.Epoch, st.Batch, st.Beta
+	return nil
+}
+
+// InitFrom loads weights only, as the reference's --ckpt_path does: the online and target
+// networks and, when ck holds them, τ and b (loss.tau, loss.bias of the online tensors). The
+// step, optimizer state and schedules start afresh. The architecture must match the trainer's;
+// a mismatch is an error naming the tensor.
+func (t *Trainer) InitFrom(ck *checkpoint.Checkpoint) error {
+	mcfg, err := t.cfg.ModelConfig()
+	if err != nil {
+		return err
+	}
+	if got, want := ck.Config.Model.WithDefaults(), mcfg.WithDefaults(); got != want {
+		return fmt.Errorf("train: the weights are a %+v, the run trains a %+v: want the same architecture (--encoder, --stem, --width, projector sizes)", got, want)
+	}
+	if err := torchnet.LoadState(t.online.Store, ck.Online); err != nil {
+		return fmt.Errorf("train: online network: %w", err)
+	}
+	if err := torchnet.LoadState(t.target.Store, ck.Target); err != nil {
+		return fmt.Errorf("train: target network: %w", err)
+	}
+	if _, ok := ck.Online[tauName]; ok {
+		if err := loadStore(t.lossStore, "loss.", ck.Online); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -139,7 +139,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagOut, Aliases: []string{"o", flagSaveEncoderDir}, Value: d.OutDir, Category: "run",
 			Usage: "output directory: checkpoints/, metrics.jsonl, curves.png"},
 		&cli.StringFlag{Name: flagResume, Aliases: []string{"ckpt_path"}, Category: "run",
-			Usage: "checkpoint directory to resume from, or auto for the newest under --out"},
+			Usage: "checkpoint directory to resume from, auto for the newest under --out, or a PyTorch weight file (.pth/.pt/.safetensors, e.g. the reference's scl_model.pth) or an `scl import` directory to start from (weights only)"},
 		&cli.IntFlag{Name: flagCkptEvery, Value: d.CheckpointEvery, Category: "run", Usage: "checkpoint every N steps (0: only at the end and on interruption)"},
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: 10, Category: "run", Usage: "metrics record every N steps"},
