@@ -9,8 +9,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/scl-dev/scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/safefile"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/safetensors"
 )
@@ -23,6 +26,9 @@ const (
 
 // ConfigFile is the name of the configuration inside a checkpoint directory.
 const ConfigFile = "config.json"
+
+// MaxConfigBytes bounds config.json (it holds settings and digests, a few KB in practice).
+const MaxConfigBytes = 16 << 20
 
 // Role names a tensor file of a checkpoint.
 type Role string
@@ -200,7 +206,7 @@ func Save(dir string, c *Checkpoint) error {
 // LoadConfig reads and validates dir/config.json.
 func LoadConfig(dir string) (*Config, error) {
 	path := filepath.Join(dir, ConfigFile)
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, MaxConfigBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("checkpoint: %s not found: %s is not a checkpoint directory", path, dir)
 	}
@@ -225,8 +231,15 @@ func LoadTensors(dir string, cfg *Config, role Role) (map[string]*safetensors.Te
 	if !ok {
 		return nil, fmt.Errorf("checkpoint: %s lists no %s file", filepath.Join(dir, ConfigFile), role)
 	}
-	path := filepath.Join(dir, info.Name)
-	b, err := os.ReadFile(path)
+	path, err := safefile.Within(dir, info.Name)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: files.%s.name: %w", filepath.Join(dir, ConfigFile), role, err)
+	}
+	// Read no more than config.json announces: a larger file is refused before it is read.
+	b, err := safefile.ReadFile(path, info.Size)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return nil, fmt.Errorf("checkpoint: %s is larger than the %d bytes config.json says (from another save?): %w", path, info.Size, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -272,6 +285,51 @@ func Load(dir string) (*Checkpoint, error) {
 		if c.Optimizer, err = LoadTensors(dir, cfg, Optimizer); err != nil {
 			return nil, err
 		}
+		if err := CheckOptimizer(c.Optimizer, c.Online); err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %w", filepath.Join(dir, cfg.Files[Optimizer].Name), err)
+		}
 	}
 	return c, nil
+}
+
+// optimizerBuffers are the per-parameter state kinds of package torch/optim.
+var optimizerBuffers = []string{"exp_avg", "exp_avg_sq", "momentum_buffer"}
+
+// CheckOptimizer validates optimizer state against the online network it updates: every
+// tensor is "step" (a scalar or one-element tensor) or "<kind>.<parameter>" with kind exp_avg,
+// exp_avg_sq or momentum_buffer and parameter an online tensor (or the loss's "loss.<name>")
+// of the same dtype and shape.
+func CheckOptimizer(opt, online map[string]*safetensors.Tensor) error {
+	for name, t := range opt {
+		if name == "step" {
+			if t.NumElements() != 1 {
+				return fmt.Errorf("optimizer tensor %q: shape %v, want one element", name, t.Shape)
+			}
+			continue
+		}
+		kind, param, ok := cutKind(name)
+		if !ok {
+			return fmt.Errorf("optimizer tensor %q: want step or <%v>.<parameter>", name, optimizerBuffers)
+		}
+		p, ok := online[param]
+		if !ok { // the loss's τ and b: "tau" to the optimizer, "loss.tau" in the online file
+			p, ok = online["loss."+param]
+		}
+		if !ok {
+			return fmt.Errorf("optimizer tensor %q: %s of parameter %q, which the online network does not have", name, kind, param)
+		}
+		if t.DType != p.DType || !slices.Equal(t.Shape, p.Shape) {
+			return fmt.Errorf("optimizer tensor %q: %s%v, want %s%v as parameter %q", name, t.DType, t.Shape, p.DType, p.Shape, param)
+		}
+	}
+	return nil
+}
+
+func cutKind(name string) (kind, param string, ok bool) {
+	for _, k := range optimizerBuffers {
+		if p, found := strings.CutPrefix(name, k+"."); found && p != "" {
+			return k, p, true
+		}
+	}
+	return "", "", false
 }

@@ -2,12 +2,16 @@ package checkpoint
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/safetensors"
@@ -22,7 +26,12 @@ func tiny(t *testing.T) *Checkpoint {
 	}
 	c.Config.Step = 123
 	c.Config.Train = json.RawMessage(`{"beta":0.996,"rng":[1,2,3]}`)
-	c.Optimizer = map[string]*safetensors.Tensor{"exp_avg.encoder.conv1.weight": safetensors.FromF32([]int64{2}, []float32{1, 2})}
+	w := c.Online["encoder.conv1.weight"]
+	c.Optimizer = map[string]*safetensors.Tensor{
+		"exp_avg.encoder.conv1.weight": {DType: w.DType, Shape: w.Shape, Data: bytes.Repeat([]byte{1}, len(w.Data))},
+		"exp_avg.tau":                  safetensors.FromF32(nil, []float32{0.5}),
+		"step":                         safetensors.FromI64(nil, []int64{7}),
+	}
 	c.Online["loss.tau"] = safetensors.FromF32(nil, []float32{1.609})
 	return c
 }
@@ -103,6 +112,36 @@ func TestLoadErrors(t *testing.T) {
 		{"mean of wrong length", func(t *testing.T, dir string) {
 			editConfig(t, dir, func(m map[string]any) { m["data"].(map[string]any)["mean"] = []float64{0.5} })
 		}, []string{"data.mean has 1"}},
+		// Hostile tensor file names (issue 15): outside the directory, devices, FIFOs.
+		{"tensor file in the parent", func(t *testing.T, dir string) {
+			syscall.Mkfifo(filepath.Join(dir, "..", "fifo"), 0o644)
+			setFileName(t, dir, "online", "../fifo")
+		}, []string{"files.online.name", `"../fifo"`, "outside its directory"}},
+		{"tensor file /dev/zero", func(t *testing.T, dir string) {
+			setFileName(t, dir, "target", "/dev/zero")
+		}, []string{"files.target.name", `"/dev/zero"`, "outside its directory"}},
+		{"tensor file a fifo inside", func(t *testing.T, dir string) {
+			syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644)
+			setFileName(t, dir, "online", "pipe")
+		}, []string{"pipe", "not a regular file (a FIFO)"}},
+		{"tensor file a link to /dev/zero", func(t *testing.T, dir string) {
+			os.Symlink("/dev/zero", filepath.Join(dir, "zero"))
+			setFileName(t, dir, "online", "zero")
+		}, []string{"zero", "outside its directory"}},
+		{"tensor file larger than recorded", func(t *testing.T, dir string) {
+			editConfig(t, dir, func(m map[string]any) {
+				m["files"].(map[string]any)["online"].(map[string]any)["size"] = 10
+			})
+		}, []string{"online.safetensors", "larger than the 10 bytes"}},
+		{"optimizer moment of the wrong shape", func(t *testing.T, dir string) {
+			rewriteOptimizer(t, dir, "exp_avg.encoder.conv1.weight", safetensors.FromF32([]int64{2}, []float32{1, 2}))
+		}, []string{"optimizer.safetensors", `"exp_avg.encoder.conv1.weight": F32[2], want F32[8 3 3 3]`}},
+		{"optimizer moment of no parameter", func(t *testing.T, dir string) {
+			rewriteOptimizer(t, dir, "exp_avg.encoder.nope", safetensors.FromF32([]int64{2}, []float32{1, 2}))
+		}, []string{"optimizer.safetensors", `"encoder.nope", which the online network does not have`}},
+		{"optimizer tensor of unknown kind", func(t *testing.T, dir string) {
+			rewriteOptimizer(t, dir, "velocity.encoder.conv1.weight", safetensors.FromF32([]int64{2}, []float32{1, 2}))
+		}, []string{"optimizer.safetensors", `"velocity.encoder.conv1.weight": want step or`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,7 +150,14 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.damage(t, dir)
-			_, err := Load(dir)
+			var err error
+			done := make(chan struct{})
+			go func() { _, err = Load(dir); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Load blocked for 10 s")
+			}
 			if err == nil {
 				t.Fatalf("got nil error, want one mentioning %q", tc.wantErr)
 			}
@@ -140,4 +186,31 @@ func editConfig(t *testing.T, dir string, edit func(map[string]any)) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// setFileName points config.json's tensor file of role at name.
+func setFileName(t *testing.T, dir, role, name string) {
+	t.Helper()
+	editConfig(t, dir, func(m map[string]any) { m["files"].(map[string]any)[role].(map[string]any)["name"] = name })
+}
+
+// rewriteOptimizer adds tensor name to optimizer.safetensors and records the new file's
+// size and digest in config.json, so that only the content is wrong.
+func rewriteOptimizer(t *testing.T, dir, name string, tn *safetensors.Tensor) {
+	t.Helper()
+	p := filepath.Join(dir, "optimizer.safetensors")
+	f, err := safetensors.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Tensors[name] = tn
+	if err := safetensors.WriteFile(p, f); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	sum := sha256.Sum256(b)
+	editConfig(t, dir, func(m map[string]any) {
+		o := m["files"].(map[string]any)["optimizer"].(map[string]any)
+		o["size"], o["sha256"] = len(b), hex.EncodeToString(sum[:])
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/scl-dev/scl/internal/safefile"
 )
 
 // FolderConfig configures an image folder data set.
@@ -37,6 +39,13 @@ type FolderConfig struct {
 	// selects ImageSize via ImageSizeFor (e.g. "tiny_imagenet").
 	Name, Split string
 }
+
+// Size caps of the files a folder data set reads: each must also be a regular file (a symbolic
+// link to a device, FIFO or directory is an error naming it).
+const (
+	MaxImageFileBytes = 1 << 30 // one JPEG or PNG file
+	MaxListBytes      = 1 << 30 // a file list
+)
 
 // Folder is a data set of image files, decoded per item. It is safe for concurrent use.
 type Folder struct {
@@ -187,7 +196,7 @@ func listImages(root, sub string) ([]string, error) {
 }
 
 func readList(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, MaxListBytes)
 	if err != nil {
 		return nil, fmt.Errorf("data: file list: %w", err)
 	}
@@ -243,7 +252,7 @@ func (d *Folder) check(skip bool) error {
 }
 
 func checkHeader(path string) error {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return err
 	}
@@ -284,7 +293,7 @@ func (d *Folder) Image(i int) (Image, error) {
 		return Image{}, fmt.Errorf("data: folder: index %d out of range [0, %d)", i, len(d.files))
 	}
 	p := d.path(i)
-	b, err := os.ReadFile(p)
+	b, err := safefile.ReadFile(p, MaxImageFileBytes)
 	if err != nil {
 		return Image{}, fmt.Errorf("data: folder: item %d: %w", i, err)
 	}

@@ -59,21 +59,54 @@ func FuzzDecodeCIFAR10(f *testing.F) {
 	})
 }
 
+// FuzzDecodeSTL10 keeps its inputs small so that the fuzzer runs thousands of executions a
+// second: the record is the input tiled to the 27,648 bytes of an image plus a length
+// adjustment (so wrong lengths are tried too), checked pixel by pixel against the layout
+// (three column-major planes); the labels are the input itself with a count near its length.
 func FuzzDecodeSTL10(f *testing.F) {
-	f.Add(make([]byte, stlImage), []byte{1, 10}, 2)
-	f.Add([]byte{1, 2, 3}, []byte{0}, 1)
-	f.Fuzz(func(t *testing.T, rec, labels []byte, n int) {
-		if img, err := DecodeSTL10Image(rec, nil); err == nil && !img.Valid() {
-			t.Fatalf("invalid image %dx%dx%d accepted", img.W, img.H, img.C)
+	f.Add([]byte{1, 2, 3}, int8(0), []byte{1, 10}, int8(0))
+	f.Add([]byte{0}, int8(1), []byte{0}, int8(0))
+	f.Add([]byte{255, 7}, int8(-1), []byte{5, 11, 3}, int8(-1))
+	f.Fuzz(func(t *testing.T, tile []byte, adjust int8, labels []byte, dn int8) {
+		if len(tile) > 0 {
+			rec := make([]byte, stlImage+int(adjust))
+			for i := range rec {
+				rec[i] = tile[i%len(tile)]
+			}
+			img, err := DecodeSTL10Image(rec, nil)
+			if (err == nil) != (adjust == 0) {
+				t.Fatalf("record of %d bytes: error %v", len(rec), err)
+			}
+			if err == nil {
+				if !img.Valid() {
+					t.Fatalf("invalid image %dx%dx%d accepted", img.W, img.H, img.C)
+				}
+				for c := range 3 {
+					for x := range stlSide {
+						for y := range stlSide {
+							if got, want := img.Pix[(y*stlSide+x)*3+c], rec[c*stlSide*stlSide+x*stlSide+y]; got != want {
+								t.Fatalf("pixel (%d,%d,%d): got %d, want %d", x, y, c, got, want)
+							}
+						}
+					}
+				}
+			}
 		}
-		if n < 0 || n > 1<<20 {
+		n := len(labels) + int(dn)%3
+		if n < 0 {
 			return
 		}
-		if out, err := DecodeSTL10Labels(labels, "fuzz", n); err == nil {
-			for i, l := range out {
-				if l > 9 || labels[i] != l+1 {
-					t.Fatalf("label %d decoded as %d", labels[i], l)
-				}
+		out, err := DecodeSTL10Labels(labels, "fuzz", n)
+		valid := n == len(labels)
+		for _, l := range labels {
+			valid = valid && l >= 1 && l <= 10
+		}
+		if (err == nil) != valid {
+			t.Fatalf("labels %v with n=%d: error %v, want valid=%v", labels, n, err, valid)
+		}
+		for i, l := range out {
+			if labels[i] != l+1 {
+				t.Fatalf("label %d decoded as %d", labels[i], l)
 			}
 		}
 	})

@@ -4,7 +4,10 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestIdentify: the identity follows the resolved location and the item list with sizes, and
@@ -89,5 +92,49 @@ func TestIdentifyFashionMNIST(t *testing.T) {
 	}
 	if g, _ := Identify(train); g.Digest == got.Digest {
 		t.Errorf("train and test have the same digest %s", g.Digest)
+	}
+}
+
+// TestFolderRefusesSpecialFiles: an image name that is a symbolic link to a device, a FIFO or a
+// directory is an error naming it, at once (issue 15), as is a file list that is one.
+func TestFolderRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "ok.png"), image.NewGray(image.Rect(0, 0, 2, 2)))
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("/dev/zero", filepath.Join(dir, "zero.png"))
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.Symlink(filepath.Join(dir, "sub"), filepath.Join(dir, "dir.png"))
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte("ok.png\nfifo.png\nzero.png\ndir.png\n"), 0o644)
+	d, err := OpenFolder(FolderConfig{List: list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"", "a FIFO", "a character device", "a directory"} {
+		var err error
+		done := make(chan struct{})
+		go func() { _, err = d.Image(i); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("item %d (%s): reading blocked", i, d.ID(i))
+		}
+		if want == "" {
+			if err != nil {
+				t.Errorf("item %d: %v", i, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "not a regular file ("+want+")") || !strings.Contains(err.Error(), d.ID(i)) {
+			t.Errorf("item %d: got %v, want an error naming %s as %s", i, err, d.ID(i), want)
+		}
+	}
+	if _, err := OpenFolder(FolderConfig{Root: dir, List: filepath.Join(dir, "fifo.png")}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("FIFO as the file list: got %v, want not a regular file", err)
+	}
+	if _, err := OpenFolder(FolderConfig{List: list, Check: true}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("checked list with a FIFO: got %v, want not a regular file", err)
 	}
 }

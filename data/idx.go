@@ -56,6 +56,11 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 			return nil, fmt.Errorf("%w: %s: offset %d: IDX size of dimension %d: %v", ErrFormat, name, off, d, err)
 		}
 		v := int64(binary.BigEndian.Uint32(b[:]))
+		if v == 0 {
+			// A zero size would make the payload empty whatever the other sizes claim
+			// (e.g. [0, 4294967295, 4294967295] passing as images of 4294967295²).
+			return nil, fmt.Errorf("%w: %s: offset %d: IDX size of dimension %d is 0, want ≥ 1", ErrFormat, name, off, d)
+		}
 		total *= v
 		if total > MaxIDXBytes {
 			return nil, fmt.Errorf("%w: %s: offset %d: IDX sizes give more than %d bytes", ErrFormat, name, off, MaxIDXBytes)

@@ -65,6 +65,8 @@ func TestReadIDXErrors(t *testing.T) {
 		{"trailing", append(append([]byte{}, good...), 9), []string{"offset 18", "trailing"}},
 		{"lying header", writeIDX(t, []uint32{60000, 60000, 60000}, []byte{1, 2, 3}, false), []string{"offset 8", "more than"}},
 		{"large claim, little data", writeIDX(t, []uint32{1 << 14, 1 << 14}, []byte{1, 2, 3}, false), []string{"got 3 bytes, want 268435456"}},
+		{"zero size first", writeIDX(t, []uint32{0, 4294967295, 4294967295}, nil, false), []string{"offset 4", "dimension 0 is 0"}},
+		{"zero size last", writeIDX(t, []uint32{5, 28, 0}, nil, false), []string{"offset 12", "dimension 2 is 0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

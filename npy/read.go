@@ -7,12 +7,14 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/scl-dev/scl/internal/safefile"
 )
 
 // ReadHeader reads and validates the header of the .npy file at path, and
 // checks that the file length matches the header's shape and dtype.
 func ReadHeader(path string) (Header, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path) // a FIFO or device would block or never end
 	if err != nil {
 		return Header{}, fmt.Errorf("npy: %w", err)
 	}
@@ -113,7 +115,7 @@ func byteOrder(h Header) binary.ByteOrder {
 // readFile opens path, validates its header against want and its length,
 // reads the raw data and hands it to decode.
 func readFile(path string, want DType, decode func(Header, []byte)) (Header, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path) // a FIFO or device would block or never end
 	if err != nil {
 		return Header{}, fmt.Errorf("npy: %w", err)
 	}

@@ -337,6 +337,9 @@ func (t *Tensor) validate() error {
 		if d < 0 {
 			return fmt.Errorf("tensor %q has negative dimension in %v", t.Name, t.Dims)
 		}
+		if d != 0 && n > math.MaxInt64/8/d { // keeps n·size from overflowing
+			return fmt.Errorf("tensor %q: dims %v overflow the element count", t.Name, t.Dims)
+		}
 		n *= d
 	}
 	if sz := t.DType.Size(); sz == 0 {

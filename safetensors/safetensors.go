@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
+	"math/bits"
 	"sort"
 
 	"github.com/scl-dev/scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/safefile"
 )
 
 // DType is a safetensors element type name, such as "F32".
@@ -50,11 +51,19 @@ type Tensor struct {
 	Data  []byte
 }
 
-// NumElements is the product of the shape (1 for a scalar).
+// NumElements is the product of the shape (1 for a scalar), or -1 when a dimension is
+// negative or the product overflows int64 (shapes decoded by Unmarshal never do).
 func (t *Tensor) NumElements() int64 {
 	n := int64(1)
 	for _, d := range t.Shape {
-		n *= d
+		if d < 0 {
+			return -1
+		}
+		hi, lo := bits.Mul64(uint64(n), uint64(d))
+		if hi != 0 || lo > math.MaxInt64 {
+			return -1
+		}
+		n = int64(lo)
 	}
 	return n
 }
@@ -80,7 +89,7 @@ func FromI64(shape []int64, data []int64) *Tensor {
 // F32 decodes an F32 tensor (F64, F16 and BF16 are converted).
 func (t *Tensor) F32() ([]float32, error) {
 	n := int(t.NumElements())
-	if len(t.Data) != n*t.DType.Size() || t.DType.Size() == 0 {
+	if n < 0 || n > len(t.Data) || len(t.Data) != n*t.DType.Size() || t.DType.Size() == 0 {
 		return nil, fmt.Errorf("safetensors: %s tensor of shape %v has %d bytes", t.DType, t.Shape, len(t.Data))
 	}
 	out := make([]float32, n)
@@ -110,7 +119,7 @@ func (t *Tensor) F32() ([]float32, error) {
 // I64 decodes an I64 or I32 tensor.
 func (t *Tensor) I64() ([]int64, error) {
 	n := int(t.NumElements())
-	if len(t.Data) != n*t.DType.Size() || t.DType.Size() == 0 {
+	if n < 0 || n > len(t.Data) || len(t.Data) != n*t.DType.Size() || t.DType.Size() == 0 {
 		return nil, fmt.Errorf("safetensors: %s tensor of shape %v has %d bytes", t.DType, t.Shape, len(t.Data))
 	}
 	out := make([]int64, n)
@@ -186,8 +195,9 @@ func (f *File) Marshal() ([]byte, error) {
 		if t.DType.Size() == 0 {
 			return nil, fmt.Errorf("safetensors: tensor %q has unknown dtype %q", name, t.DType)
 		}
-		want := t.NumElements() * int64(t.DType.Size())
-		if int64(len(t.Data)) != want {
+		n := t.NumElements()
+		want := n * int64(t.DType.Size())
+		if n < 0 || n > int64(len(t.Data)) || int64(len(t.Data)) != want {
 			return nil, fmt.Errorf("safetensors: tensor %q has %d bytes, want %d for %s%v", name, len(t.Data), want, t.DType, t.Shape)
 		}
 		shape := t.Shape
@@ -252,10 +262,15 @@ func Unmarshal(b []byte) (*File, error) {
 		if sz == 0 {
 			return nil, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", name, e.DType)
 		}
+		// Each partial product is checked so that count·size cannot overflow int64 (shapes
+		// such as [3, 6148914691236517206] would otherwise wrap to a few bytes).
 		count := int64(1)
 		for _, d := range e.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("safetensors: tensor %q: negative dimension in shape %v", name, e.Shape)
+			}
+			if d != 0 && count > math.MaxInt64/int64(sz)/d {
+				return nil, fmt.Errorf("safetensors: tensor %q: shape %v overflows the element count", name, e.Shape)
 			}
 			count *= d
 		}
@@ -285,9 +300,13 @@ func Unmarshal(b []byte) (*File, error) {
 	return f, nil
 }
 
-// ReadFile reads and validates a safetensors file; errors name the path.
+// MaxFileBytes bounds the files ReadFile reads (1 TiB: a sanity bound, far above any model).
+const MaxFileBytes = 1 << 40
+
+// ReadFile reads and validates a safetensors file (a regular file: FIFOs and devices are
+// refused); errors name the path.
 func ReadFile(path string) (*File, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, MaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}

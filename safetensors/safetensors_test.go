@@ -90,6 +90,10 @@ func TestCorruptFiles(t *testing.T) {
 		{"gap", `"y" starts at byte 8, want 4`, withHeader(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12))},
 		{"trailing bytes", "cover 4 data bytes but the file holds 6", withHeader(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 6))},
 		{"header intact, data lost", "outside", []byte(string(good[:8]) + header)},
+		// Element counts that overflow int64 to the number of bytes present (issue 15).
+		{"count overflows to 2", "overflows the element count", withHeader(`{"x":{"dtype":"F32","shape":[3,6148914691236517206],"data_offsets":[0,8]}}`, make([]byte, 8))},
+		{"count overflows to 0", "overflows the element count", withHeader(`{"x":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, nil)},
+		{"count overflows with a zero", "overflows", withHeader(`{"x":{"dtype":"U8","shape":[4294967296,4294967296,4294967296,0],"data_offsets":[0,0]}}`, nil)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,4 +108,31 @@ func TestCorruptFiles(t *testing.T) {
 	if _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("got error %v, want one naming %s", err, path)
 	}
+}
+
+// FuzzUnmarshal: whatever the bytes, Unmarshal returns an error or tensors whose data length
+// is exactly their element count times the element size, and which encode back.
+func FuzzUnmarshal(f *testing.F) {
+	good, err := sample().Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte("\x10\x00\x00\x00\x00\x00\x00\x00{\"x\":{\"dtype\":\"F32\"}}"))
+	f.Add(append(binary.LittleEndian.AppendUint64(nil, 72), `{"x":{"dtype":"F32","shape":[3,6148914691236517206],"data_offsets":[0,8]}}`+"\x00\x00\x00\x00\x00\x00\x00\x00"...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := Unmarshal(b)
+		if err != nil {
+			return
+		}
+		for name, tn := range file.Tensors {
+			n := tn.NumElements()
+			if n < 0 || n*int64(tn.DType.Size()) != int64(len(tn.Data)) {
+				t.Fatalf("tensor %q: %s%v with %d bytes accepted", name, tn.DType, tn.Shape, len(tn.Data))
+			}
+		}
+		if _, err := file.Marshal(); err != nil {
+			t.Fatalf("accepted file does not encode back: %v", err)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Mode is the permission every committed file gets.
@@ -111,8 +112,26 @@ func (a *File) Commit() error {
 		os.Remove(tmp)
 		return fmt.Errorf("atomicfile: committing %s: %w", a.path, err)
 	}
+	removeLeftovers(a.path)
 	syncDir(filepath.Dir(a.path))
 	return nil
+}
+
+// removeLeftovers deletes the temporary files of earlier writes of path that never committed
+// or aborted (a crash, SIGKILL): ".name.tmp-*" beside it. It runs after a successful commit,
+// best effort. Concurrent writers of the same path are not supported: one of them may lose its
+// temporary file and fail to commit, rather than leaving it behind.
+func removeLeftovers(path string) {
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".tmp-"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Abort closes and removes the temporary file, leaving the target untouched. It is a no-op

@@ -184,3 +184,18 @@ func TestCreateParentIsFile(t *testing.T) {
 		t.Errorf("got error %v, want one naming %s", err, path)
 	}
 }
+
+// TestCommitRemovesLeftovers: temporary files that a crashed write of the same file left
+// behind are removed by the next successful write of that file; other files' are kept.
+func TestCommitRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{".a.bin.tmp-123", ".a.bin.tmp-456", ".b.bin.tmp-1", "a.bin.tmp-7", ".a.bin"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("junk"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteFile(filepath.Join(dir, "a.bin"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	wantOnly(t, dir, ".a.bin", ".b.bin.tmp-1", "a.bin", "a.bin.tmp-7")
+}
