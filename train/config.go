@@ -24,9 +24,12 @@ const (
 	FP16
 	// BF16 autocasts to bfloat16; no scaler is needed.
 	BF16
+	// FP64 trains in float64 throughout (parameters, buffers, optimizer state, views): slow,
+	// for checking the trainer against the reference's float64 training steps and debugging.
+	FP64
 )
 
-// String returns "fp32", "fp16" or "bf16".
+// String returns "fp32", "fp16", "bf16" or "fp64".
 func (p Precision) String() string {
 	switch p {
 	case FP32:
@@ -35,11 +38,14 @@ func (p Precision) String() string {
 		return "fp16"
 	case BF16:
 		return "bf16"
+	case FP64:
+		return "fp64"
 	}
 	return fmt.Sprintf("Precision(%d)", int(p))
 }
 
-// ParsePrecision parses "fp32", "fp16" or "bf16" (also "float32", "float16", "bfloat16").
+// ParsePrecision parses "fp32", "fp16", "bf16" or "fp64" (also "float32", "float16",
+// "bfloat16", "float64").
 func ParsePrecision(s string) (Precision, error) {
 	switch strings.ToLower(s) {
 	case "fp32", "float32", "32":
@@ -48,8 +54,10 @@ func ParsePrecision(s string) (Precision, error) {
 		return FP16, nil
 	case "bf16", "bfloat16":
 		return BF16, nil
+	case "fp64", "float64", "double", "64":
+		return FP64, nil
 	}
-	return FP32, fmt.Errorf("train: precision %q: want fp32, fp16 or bf16", s)
+	return FP32, fmt.Errorf("train: precision %q: want fp32, fp16, bf16 or fp64", s)
 }
 
 // Optimizers accepted in [Config].Optimizer (torch/optim's kinds, named here for callers).
@@ -151,6 +159,9 @@ type Config struct {
 	// 20000 steps).
 	Gamma schedule.Gamma
 	// InitTau and InitBias are τ₀ = ln 5 and b₀ = −5; MaxScale is the clamp on exp(τ) (5).
+	// The default τ₀ is ln 5 rounded to float32, the reference's value in every precision (it
+	// creates τ as a float32 scalar): exp(τ₀) is then just above 5, so the clamp gives τ no
+	// gradient from the loss until weight decay has pulled it below ln 5.
 	InitTau, InitBias, MaxScale float64
 	// PenaltyFiltering turns on hard filtering of off-diagonal entries after
 	// FilteringWarmupSteps (5000) steps, keeping entries with weight above FilteringThreshold (0.05).
@@ -163,8 +174,12 @@ type Config struct {
 	Beta            float64
 	UpdateBetaAfter int
 	UpdateBetaEvery int
+	// EMASkipFloat64 leaves float64 tensors out of the EMA update, as the reference's does (it
+	// moves only float32 and float16 tensors): with precision fp64 the target network then stays
+	// at its last hard copy. Only for reproducing the reference's float64 training steps.
+	EMASkipFloat64 bool `json:",omitempty"`
 
-	// Precision is fp32, fp16 (CUDA, with the loss scaler) or bf16.
+	// Precision is fp32, fp16 (CUDA, with the loss scaler), bf16 or fp64 (reference checks).
 	Precision Precision
 	// Device is auto (CUDA if libtorch sees a GPU), cpu, cuda or cuda:N.
 	Device device.Spec
@@ -212,7 +227,7 @@ func DefaultConfig() Config {
 		TrustCoefficient:     0.001,
 		Alpha:                1.0,
 		Gamma:                schedule.Gamma{Initial: 1.0, Steps: 20000},
-		InitTau:              math.Log(5),
+		InitTau:              float64(float32(math.Log(5))),
 		InitBias:             -5,
 		MaxScale:             5,
 		FilteringWarmupSteps: 5000,
@@ -332,9 +347,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("train: %w", err))
 	}
 	switch c.Precision {
-	case FP32, FP16, BF16:
+	case FP32, FP16, BF16, FP64:
 	default:
-		bad("precision %v: want fp32, fp16 or bf16", c.Precision)
+		bad("precision %v: want fp32, fp16, bf16 or fp64", c.Precision)
 	}
 	if err := c.Device.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("train: %w", err))

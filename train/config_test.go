@@ -25,7 +25,8 @@ func TestDefaultConfigIsValidAndMatchesSpec(t *testing.T) {
 		{"gamma steps", float64(c.Gamma.Steps), 20000},
 		{"beta", c.Beta, 0.995},
 		{"update after", float64(c.UpdateBetaAfter), 1},
-		{"exp(tau0)", math.Exp(c.InitTau), 5},
+		// ln 5 rounded to float32, as the reference creates τ (TestGoldenTrainingSteps depends on it).
+		{"tau0", c.InitTau, float64(float32(math.Log(5)))},
 		{"b0", c.InitBias, -5},
 		{"max scale", c.MaxScale, 5},
 		{"filtering warm-up", float64(c.FilteringWarmupSteps), 5000},
@@ -80,7 +81,7 @@ func TestValidateNamesTheField(t *testing.T) {
 }
 
 func TestParsePrecisionAndStem(t *testing.T) {
-	for in, want := range map[string]Precision{"fp32": FP32, "FP16": FP16, "bf16": BF16, "bfloat16": BF16} {
+	for in, want := range map[string]Precision{"fp32": FP32, "FP16": FP16, "bf16": BF16, "bfloat16": BF16, "fp64": FP64, "float64": FP64} {
 		got, err := ParsePrecision(in)
 		if err != nil || got != want {
 			t.Errorf("ParsePrecision(%q) = %v, %v, want %v", in, got, err, want)

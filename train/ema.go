@@ -26,16 +26,14 @@ func pairVars(online, target *nn.Store) ([][2]*nn.Var, error) {
 	return out, nil
 }
 
-// hardCopy copies every parameter and float buffer online → target (SPEC §4; integer counters
-// such as num_batches_tracked are left alone).
+// hardCopy copies every parameter and buffer online → target (SPEC §4), integer counters
+// such as num_batches_tracked included, as the reference's load_state_dict does.
 func hardCopy(pairs [][2]*nn.Var) error {
 	s := torch.NewScope()
 	defer s.Close()
 	ng := s.NoGrad()
 	for _, p := range pairs {
-		if p[0].T.DType().IsFloat() {
-			ng.CopyInPlace(p[1].T, p[0].T)
-		}
+		ng.CopyInPlace(p[1].T, p[0].T)
 	}
 	if err := s.Err(); err != nil {
 		return fmt.Errorf("train: copy online → target: %w", err)
@@ -44,17 +42,21 @@ func hardCopy(pairs [][2]*nn.Var) error {
 }
 
 // emaUpdate moves the target towards the online network, θₜ ← β·θₜ + (1−β)·θₒ, for parameters
-// and float buffers, as two multi-tensor ops (one native call each; fused kernels on CUDA).
-func emaUpdate(pairs [][2]*nn.Var, beta float64) error {
+// and float buffers (float64 ones left alone when skip64 is set), as two multi-tensor ops (one
+// native call each; fused kernels on CUDA).
+func emaUpdate(pairs [][2]*nn.Var, beta float64, skip64 bool) error {
 	s := torch.NewScope()
 	defer s.Close()
 	ng := s.NoGrad()
 	var ts, os []*torch.Tensor
 	for _, p := range pairs {
-		if p[0].T.DType().IsFloat() {
+		if dt := p[0].T.DType(); dt.IsFloat() && !(skip64 && dt == torch.Float64) {
 			os = append(os, p[0].T)
 			ts = append(ts, p[1].T)
 		}
+	}
+	if len(ts) == 0 {
+		return nil
 	}
 	ng.ForeachMulScalarInPlace(ts, beta)
 	ng.ForeachAddInPlace(ts, os, 1-beta)

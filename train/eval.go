@@ -64,6 +64,9 @@ func (t *Trainer) encodeBatch(b *loader.Batch) ([]float32, error) {
 	if t.dev.Type != torch.CPUDevice {
 		x = ng.ToDevice(x, t.dev, false)
 	}
+	if t.dtype != torch.Float32 {
+		x = ng.To(x, t.dtype)
+	}
 	f := t.target.Encoder.Forward(ng, x)
 	f = ng.To(f, torch.Float32)
 	if err := s.Err(); err != nil {

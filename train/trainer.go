@@ -39,8 +39,10 @@ type Trainer struct {
 	slices    []multicrop.Slice
 	ema       schedule.EMA
 
-	// autocast is the low-precision type of the forward passes (Default: none).
+	// autocast is the low-precision type of the forward passes (Default: none); dtype the type
+	// of the parameters, buffers and inputs (Float64 with precision fp64, else Float32).
 	autocast torch.DType
+	dtype    torch.DType
 	// sess is the data-parallel job (nil: one process); localBatch the rows of a batch this
 	// process holds (the batch size divided by the world size).
 	sess       *parallel.Session
@@ -73,6 +75,8 @@ type StepResult struct {
 	Skipped   bool
 	// EMA is what happened to the target network.
 	EMA schedule.EMAAction
+	// Filtering reports that the loss used penalty filtering (on, and past its warm-up).
+	Filtering bool
 }
 
 // NewTrainer builds freshly initialised online and target networks (torchvision's rules,
@@ -99,7 +103,10 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{cfg: cfg, dev: dev, stepsPerEpoch: stepsPerEpoch, beta: cfg.Beta, localBatch: cfg.BatchSize}
+	t := &Trainer{cfg: cfg, dev: dev, stepsPerEpoch: stepsPerEpoch, beta: cfg.Beta, localBatch: cfg.BatchSize, dtype: torch.Float32}
+	if cfg.Precision == FP64 {
+		t.dtype = torch.Float64
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -109,10 +116,10 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if err := torch.ManualSeed(uint64(cfg.Seed)); err != nil {
 		return nil, err
 	}
-	if t.online, err = torchnet.New(mcfg, dev); err != nil {
+	if t.online, err = torchnet.NewOf(mcfg, dev, t.dtype); err != nil {
 		return nil, fmt.Errorf("train: online network: %w", err)
 	}
-	if t.target, err = torchnet.New(mcfg, dev); err != nil {
+	if t.target, err = torchnet.NewOf(mcfg, dev, t.dtype); err != nil {
 		return nil, fmt.Errorf("train: target network: %w", err)
 	}
 	if err := t.target.Store.CopyFrom(t.online.Store); err != nil {
@@ -126,7 +133,7 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if t.varPairs, err = pairVars(t.online.Store, t.target.Store); err != nil {
 		return nil, err
 	}
-	t.lossStore = nn.NewStore(dev)
+	t.lossStore = nn.NewStoreOf(dev, t.dtype)
 	t.tau = t.lossStore.Root().Param("tau", nn.Const(cfg.InitTau))
 	t.bias = t.lossStore.Root().Param("bias", nn.Const(cfg.InitBias))
 	if err := t.lossStore.Err(); err != nil {
@@ -288,12 +295,44 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 			return StepResult{}, fmt.Errorf("train: view %d holds %d values: want %d×%d×%d×%d", v, len(b.Views[v]), b.N, sh.C, sh.H, sh.W)
 		}
 	}
+	s := torch.NewScope()
+	defer s.Close()
+	views := make([]*torch.Tensor, nViews)
+	for v, sh := range b.Shapes {
+		x := s.FromFloat32s(b.Views[v], int64(b.N), int64(sh.C), int64(sh.H), int64(sh.W))
+		if t.dev.Type != torch.CPUDevice {
+			x = s.ToDevice(x, t.dev, false)
+		}
+		if t.dtype != torch.Float32 {
+			x = s.To(x, t.dtype)
+		}
+		views[v] = x
+	}
+	if err := s.Err(); err != nil {
+		return StepResult{}, fmt.Errorf("train: batch to %s: %w", t.dev, err)
+	}
+	return t.stepViews(views)
+}
+
+// stepViews is Step on the views as tensors ([N, C, H, W] each, global views first, on the
+// trainer's device and of its type).
+func (t *Trainer) stepViews(views []*torch.Tensor) (StepResult, error) {
+	cfg := t.cfg
+	if len(views) != cfg.GlobalViews+cfg.LocalViews {
+		return StepResult{}, fmt.Errorf("train: batch has %d views: want %d global + %d local", len(views), cfg.GlobalViews, cfg.LocalViews)
+	}
+	for v, x := range views {
+		if sh := x.Shape(); len(sh) != 4 || sh[0] != int64(t.localBatch) || x.DType() != t.dtype {
+			return StepResult{}, fmt.Errorf("train: view %d is %v %v: want %d rows of %v", v, x.DType(), sh, t.localBatch, t.dtype)
+		}
+	}
 	if err := torch.ManualSeed(stepSeed(cfg.Seed, t.step)); err != nil {
 		return StepResult{}, err
 	}
 	res := StepResult{Step: t.step + 1, Gamma: cfg.Gamma.At(t.step), LR: t.lr.LR(int64(t.step))}
+	res.Filtering = cfg.PenaltyFiltering && t.step > cfg.FilteringWarmupSteps
 	lcfg := loss.Config{Alpha: cfg.Alpha, Gamma: res.Gamma, MaxScale: cfg.MaxScale,
-		Filter: cfg.PenaltyFiltering && t.step > cfg.FilteringWarmupSteps, FilterThreshold: cfg.FilteringThreshold}
+		Filter: res.Filtering, FilterThreshold: cfg.FilteringThreshold}
 	t.opt.SetLR(res.LR)
 	for _, v := range t.params {
 		if err := v.T.ZeroGrad(); err != nil {
@@ -312,7 +351,7 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 	}
 	m := float64(len(t.slices))
 	for _, sl := range t.slices {
-		l, kl, err := t.sliceLoss(b, sl, lcfg, m)
+		l, kl, err := t.sliceLoss(views, sl, lcfg, m)
 		if err != nil {
 			return res, err
 		}
@@ -351,7 +390,7 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 	case schedule.EMACopy:
 		err = hardCopy(t.varPairs)
 	case schedule.EMAUpdate:
-		err = emaUpdate(t.varPairs, t.beta)
+		err = emaUpdate(t.varPairs, t.beta, cfg.EMASkipFloat64)
 		t.beta = t.ema.Next(t.step)
 	}
 	if err != nil {
@@ -419,22 +458,19 @@ func (t *Trainer) scalars() (scale, bias float64, err error) {
 
 // sliceLoss runs the forward and backward passes of one mini-batch slice and returns its
 // contribution to the step loss and KL (already divided by the number of slices m).
-func (t *Trainer) sliceLoss(b Batch, sl multicrop.Slice, lcfg loss.Config, m float64) (float64, float64, error) {
+func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss.Config, m float64) (float64, float64, error) {
 	s := torch.NewScope()
 	defer s.Close()
 	fwd := s
 	if t.autocast != torch.Default {
 		fwd = s.Autocast(t.dev.Type, t.autocast)
 	}
-	n := int64(sl.Len())
-	inputs := make([]*torch.Tensor, len(b.Views))
-	for v, sh := range b.Shapes {
-		per := sh.Len()
-		x := s.FromFloat32s(b.Views[v][sl.Start*per:sl.End*per], n, int64(sh.C), int64(sh.H), int64(sh.W))
-		if t.dev.Type != torch.CPUDevice {
-			x = s.ToDevice(x, t.dev, false)
+	inputs := views
+	if sl.Start != 0 || int64(sl.End) != views[0].Shape()[0] {
+		inputs = make([]*torch.Tensor, len(views))
+		for v, x := range views {
+			inputs[v] = s.Narrow(x, 0, int64(sl.Start), int64(sl.Len()))
 		}
-		inputs[v] = x
 	}
 	online := make([]*torch.Tensor, len(inputs))
 	target := make([]*torch.Tensor, t.cfg.GlobalViews)

@@ -101,10 +101,12 @@ func paramsOf(t *testing.T, tr *Trainer) map[string][]float64 {
 	return out
 }
 
-func TestStepRunsAndTargetFollowsSchedule(t *testing.T) {
+// TestStepPositionAndNoLeak takes steps on synthetic batches: no native tensor outlives a
+// step and the epoch position advances. What a step computes (loss, optimizer, hard copy, EMA
+// with the β schedule) is checked against the reference in golden_test.go.
+func TestStepPositionAndNoLeak(t *testing.T) {
 	c := tinyConfig(t)
 	tr := newTrainer(t, c, 5)
-	before := paramsOf(t, tr)
 	var live int64
 	for k := 0; k < 4; k++ {
 		r, err := tr.Step(syntheticBatch(c, k))
@@ -120,29 +122,6 @@ func TestStepRunsAndTargetFollowsSchedule(t *testing.T) {
 		if r.Step != k+1 || math.IsNaN(r.Loss) || r.Loss <= 0 || r.KL < 0 {
 			t.Fatalf("step %d: %+v", k, r)
 		}
-		if want := tr.ema.Action(k); r.EMA != want {
-			t.Errorf("step %d EMA %v, want %v", k, r.EMA, want)
-		}
-		after := paramsOf(t, tr)
-		w := "online.encoder.conv1.weight"
-		tw := "target.encoder.conv1.weight"
-		switch r.EMA.String() {
-		case "copy":
-			if d := maxDiff(after[w], after[tw]); d != 0 {
-				t.Errorf("step %d: hard copy left target %g away from online", k, d)
-			}
-		case "update":
-			// θₜ ← β·θₜ + (1−β)·θₒ with the β in use before the step.
-			beta := tr.ema.BetaBefore(k)
-			want := make([]float64, len(after[tw]))
-			for i := range want {
-				want[i] = before[tw][i] + (1-beta)*(after[w][i]-before[tw][i])
-			}
-			if d := maxDiff(after[tw], want); d > 1e-6 {
-				t.Errorf("step %d: EMA target off by %g", k, d)
-			}
-		}
-		before = after
 	}
 	if e, b := tr.Position(); e != 0 || b != 4 {
 		t.Errorf("position after 4 of 5 steps = epoch %d batch %d, want 0, 4", e, b)
@@ -164,8 +143,15 @@ func maxDiff(a, b []float64) float64 {
 }
 
 func TestResumeIsBitExact(t *testing.T) {
+	for _, p := range []Precision{FP32, FP64} {
+		t.Run(p.String(), func(t *testing.T) { testResumeIsBitExact(t, p) })
+	}
+}
+
+func testResumeIsBitExact(t *testing.T, p Precision) {
 	c := tinyConfig(t)
 	c.MiniBatchSize = 4
+	c.Precision = p
 	const n = 3
 	// Straight run of 2n steps.
 	a := newTrainer(t, c, 4)
@@ -209,33 +195,6 @@ func TestResumeIsBitExact(t *testing.T) {
 	}
 	if a.Beta() != r.Beta() {
 		t.Errorf("β after resume %v, want %v", r.Beta(), a.Beta())
-	}
-}
-
-func TestMiniBatchOneSliceEqualsFullBatch(t *testing.T) {
-	c := tinyConfig(t)
-	full := newTrainer(t, c, 4)
-	c1 := c
-	c1.MiniBatchSize = c.BatchSize
-	one := newTrainer(t, c1, 4)
-	for k := 0; k < 2; k++ {
-		ra, err := full.Step(syntheticBatch(c, k))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rb, err := one.Step(syntheticBatch(c, k))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ra.Loss != rb.Loss {
-			t.Errorf("step %d loss %v with mb = B, want %v", k, rb.Loss, ra.Loss)
-		}
-	}
-	want, got := paramsOf(t, full), paramsOf(t, one)
-	for name, w := range want {
-		if d := maxDiff(got[name], w); d != 0 {
-			t.Errorf("%s differs by %g", name, d)
-		}
 	}
 }
 

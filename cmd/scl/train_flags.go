@@ -115,7 +115,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLRSchedule, Value: string(d.LRSchedule), Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
 		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
-		&cli.StringFlag{Name: flagPrecision, Value: d.Precision.String(), Category: "optimisation", Usage: "fp32, fp16 (CUDA, dynamic loss scaling) or bf16"},
+		&cli.StringFlag{Name: flagPrecision, Value: d.Precision.String(), Category: "optimisation", Usage: "fp32, fp16 (CUDA, dynamic loss scaling), bf16, or fp64 (slow; for checks against the reference)"},
 		&cli.BoolFlag{Name: flagFP16, Category: "optimisation", Usage: "same as --precision fp16 (the reference's flag)"},
 
 		// Method.

@@ -38,7 +38,7 @@ func Build(net *models.Network, p nn.Path) *Module {
 		if par.Kind == models.Parameter {
 			t = p.Param(par.Name, init, par.Shape...)
 		} else {
-			dt := torch.Float32
+			dt := p.Store().DType()
 			if par.Int {
 				dt = torch.Int64
 			}
@@ -127,13 +127,18 @@ type Model struct {
 }
 
 // New builds the encoder (under "encoder") and projector (under "projector") described by cfg
-// in a new Store on dev. The caller must Close the model.
+// in a new float32 Store on dev. The caller must Close the model.
 func New(cfg models.Config, dev torch.Device) (*Model, error) {
+	return NewOf(cfg, dev, torch.Float32)
+}
+
+// NewOf is New with parameters and float buffers of type dt (Float32 or Float64).
+func NewOf(cfg models.Config, dev torch.Device, dt torch.DType) (*Model, error) {
 	enc, proj, err := models.Networks(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("torchnet: %w", err)
 	}
-	st := nn.NewStore(dev)
+	st := nn.NewStoreOf(dev, dt)
 	m := &Model{Config: cfg.WithDefaults(), Store: st,
 		Encoder:   Build(enc, st.Root().Sub(trim(models.EncoderPrefix))),
 		Projector: Build(proj, st.Root().Sub(trim(models.ProjectorPrefix))),
@@ -161,8 +166,8 @@ func (m *Model) Forward(s *torch.Scope, x *torch.Tensor) (features, projection *
 	return features, m.Projector.Forward(s, features)
 }
 
-// State copies every parameter and buffer of st into checkpoint tensors (float32 parameters and
-// buffers as F32, integer buffers as I64), named as in the store.
+// State copies every parameter and buffer of st into checkpoint tensors (float64 ones as F64,
+// other float parameters and buffers as F32, integer buffers as I64), named as in the store.
 func State(st *nn.Store) (map[string]*safetensors.Tensor, error) {
 	out := map[string]*safetensors.Tensor{}
 	for _, v := range st.Vars() {
@@ -175,6 +180,12 @@ func State(st *nn.Store) (map[string]*safetensors.Tensor, error) {
 				return nil, fmt.Errorf("torchnet: state %q: %w", v.Name, err)
 			}
 			t = safetensors.FromI64(shape, d)
+		case torch.Float64:
+			b, err := v.T.Bytes()
+			if err != nil {
+				return nil, fmt.Errorf("torchnet: state %q: %w", v.Name, err)
+			}
+			t = &safetensors.Tensor{DType: safetensors.F64, Shape: append([]int64{}, shape...), Data: b}
 		default:
 			d, err := v.T.Float32s()
 			if err != nil {
@@ -206,6 +217,11 @@ func LoadState(st *nn.Store, tensors map[string]*safetensors.Tensor) error {
 				return fmt.Errorf("torchnet: load %q: %w", v.Name, err)
 			}
 			t = s.FromInt64s(d, src.Shape...)
+		} else if src.DType == safetensors.F64 {
+			if int64(len(src.Data)) != 8*src.NumElements() {
+				return fmt.Errorf("torchnet: load %q: F64 tensor of shape %v has %d bytes", v.Name, src.Shape, len(src.Data))
+			}
+			t = s.FromBytes(src.Data, torch.Float64, src.Shape...)
 		} else {
 			d, err := src.F32()
 			if err != nil {

@@ -24,12 +24,18 @@ type Store struct {
 	vars     []*Var
 	byName   map[string]*Var
 	device   torch.Device
+	dtype    torch.DType
 	training bool
 }
 
-// NewStore returns an empty store whose tensors are created on dev, in training mode.
-func NewStore(dev torch.Device) *Store {
-	return &Store{scope: torch.NewScope(), byName: map[string]*Var{}, device: dev, training: true}
+// NewStore returns an empty store whose tensors are created on dev, in training mode, with
+// float32 parameters.
+func NewStore(dev torch.Device) *Store { return NewStoreOf(dev, torch.Float32) }
+
+// NewStoreOf returns an empty store whose parameters (and float buffers of blocks that ask
+// with [Store.DType]) are of type dt (Float32, or Float64 for reference-precision runs).
+func NewStoreOf(dev torch.Device, dt torch.DType) *Store {
+	return &Store{scope: torch.NewScope(), byName: map[string]*Var{}, device: dev, dtype: dt, training: true}
 }
 
 // Close frees every tensor of the store. Idempotent, safe on nil.
@@ -45,6 +51,9 @@ func (st *Store) Err() error { return st.scope.Err() }
 
 // Device returns the device parameters are created on.
 func (st *Store) Device() torch.Device { return st.device }
+
+// DType returns the type of the store's parameters.
+func (st *Store) DType() torch.DType { return st.dtype }
 
 // Training reports whether blocks run in training mode.
 func (st *Store) Training() bool { return st.training }
@@ -207,10 +216,11 @@ func (p Path) Name(name string) string {
 	return p.prefix + "." + name
 }
 
-// Param creates a float32 trainable parameter of the given shape on the store's device,
-// initialised by init, and registers it as p.Name(name).
+// Param creates a trainable parameter of the given shape, of the store's type (float32
+// unless built with NewStoreOf) on its device, initialised by init, and registers it as
+// p.Name(name).
 func (p Path) Param(name string, init Init, shape ...int64) *torch.Tensor {
-	return p.newVar(name, torch.Float32, init, true, shape)
+	return p.newVar(name, p.st.dtype, init, true, shape)
 }
 
 // Buffer creates a buffer (not trained) of dtype dt, initialised by init (nil: zeros).
