@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/safetensors"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/train/schedule"
@@ -67,7 +69,7 @@ type goldenStepCase struct {
 func (c goldenStepCase) trainConfig(t *testing.T, p Precision) Config {
 	g := c.Config
 	cfg := DefaultConfig()
-	cfg.Encoder, cfg.Stem, cfg.Width = "resnet18", "cifar", g.Width
+	cfg.Encoder, cfg.Stem, cfg.Width = models.ResNet18, StemCIFAR, g.Width
 	cfg.ProjHidden, cfg.ProjOut, cfg.ImageSize = g.ProjHidden, g.ProjOut, g.ImageSize
 	cfg.GlobalViews, cfg.LocalViews = g.GlobalViews, g.LocalViews
 	cfg.BatchSize, cfg.MiniBatchSize, cfg.Epochs = g.Batch, g.MiniBatch, g.Epochs
@@ -79,7 +81,7 @@ func (c goldenStepCase) trainConfig(t *testing.T, p Precision) Config {
 	cfg.InitTau, cfg.InitBias, cfg.MaxScale = float64(float32(g.Tau0)), g.B0, g.MaxTau
 	cfg.PenaltyFiltering, cfg.FilteringWarmupSteps, cfg.FilteringThreshold = g.PenaltyFiltering, g.FilteringWarmupSteps, g.FilteringThreshold
 	cfg.Beta, cfg.UpdateBetaAfter, cfg.UpdateBetaEvery = g.Beta, g.UpdateBetaAfter, g.UpdateBetaEvery
-	cfg.Precision, cfg.Device, cfg.Threads = p, "cpu", 1
+	cfg.Precision, cfg.Device, cfg.Threads = p, device.CPUSpec, 1
 	cfg.OutDir = t.TempDir()
 	return cfg
 }
