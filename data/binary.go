@@ -41,6 +41,10 @@ func OpenCIFAR10(dir, split string) (Dataset, error) {
 	default:
 		return nil, fmt.Errorf("data: cifar10 split %q, want train or test", split)
 	}
+	if py, ok := cifar10PythonDir(dir); ok && !fileExists(filepath.Join(findSubdir(dir, names[0], "cifar-10-batches-bin"), names[0])) {
+		// torchvision's download: the python version.
+		return openCIFAR10Python(py, split)
+	}
 	dir = findSubdir(dir, names[0], "cifar-10-batches-bin")
 	var pix, labels []uint8
 	var files []string

@@ -46,7 +46,7 @@ func ImageSizeFor(name string) int {
 	switch strings.ToLower(name) {
 	case "fashion_mnist", "fashion-mnist", "fashionmnist":
 		return 28
-	case "cifar10", "cifar-10":
+	case "cifar10", "cifar-10", "cifar100", "cifar-100", "cifar100_coarse", "cifar-100-coarse":
 		return 32
 	case "stl10", "stl-10":
 		return 96

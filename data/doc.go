@@ -9,12 +9,24 @@
 //	fashion_mnist  train | test                 IDX files, gzipped or not (default directory
 //	                                            /usr/share/datasets/fashion-mnist), 28×28 grey
 //	cifar10        train | test                 official binary version (data_batch_1..5.bin,
-//	                                            test_batch.bin), 32×32 RGB
+//	                                            test_batch.bin) or the python version torchvision
+//	                                            downloads (cifar-10-batches-py, pickles read by
+//	                                            package scl/pickle), 32×32 RGB
+//	cifar100       train | test                 python (cifar-100-python/train, test, meta) or
+//	                                            binary version; fine labels (cifar100_coarse: the
+//	                                            20 coarse ones)
+//	food101        train | test                 official layout (images/, meta/classes.txt,
+//	                                            meta/train.txt, meta/test.txt)
+//	tiny_imagenet  train | val | test           official layout (wnids.txt, words.txt,
+//	                                            train/<wnid>/images, val_annotations.txt)
+//	imagenet1k     val (flat) | class folders   flat validation folder + LOC_val_solution.csv
+//	                                            (LOC_synset_mapping.txt for the class order)
 //	stl10          unlabeled | train | test     official binary version (unlabeled_X.bin,
 //	                                            train_X.bin/_y.bin, test_X.bin/_y.bin), 96×96 RGB,
 //	                                            column-major on disk, labels 1-based on disk
-//	folder         any                          class sub-directories of JPEG/PNG files
-//	                                            (tiny_imagenet, food101, imagenet1k, user data)
+//	folder         any                          class sub-directories of JPEG/PNG files (also
+//	                                            tiny_imagenet, food101, imagenet1k without their
+//	                                            official annotation files, and user data)
 //	files          any                          a flat directory or a file list, unlabeled
 //
 // Labels are always 0-based in memory. [Shard] cuts a data set into contiguous, deterministic

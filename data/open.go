@@ -32,6 +32,10 @@ func Open(s Source) (Dataset, error) {
 		return OpenFashionMNIST(s.Dir, s.Split)
 	case "cifar10", "cifar-10":
 		return OpenCIFAR10(s.Dir, s.Split)
+	case "cifar100", "cifar-100":
+		return OpenCIFAR100(s.Dir, s.Split, false)
+	case "cifar100_coarse", "cifar-100-coarse":
+		return OpenCIFAR100(s.Dir, s.Split, true)
 	case "stl10", "stl-10":
 		return OpenSTL10(s.Dir, s.Split)
 	case "files":
@@ -42,11 +46,25 @@ func Open(s Source) (Dataset, error) {
 	if s.Dir == "" {
 		return nil, fmt.Errorf("data: %s: empty directory, want the image folder root", s.Name)
 	}
+	// The official archives' layouts, recognised by their annotation files.
+	switch name {
+	case "food101", "food-101":
+		if food101Root(s.Dir) != "" {
+			return OpenFood101(s.Dir, s.Split)
+		}
+	case "tiny_imagenet", "tiny-imagenet", "tinyimagenet":
+		if tinyImageNetRoot(s.Dir) != "" {
+			return OpenTinyImageNet(s.Dir, s.Split)
+		}
+	}
 	root := s.Dir
 	if s.Split != "" {
 		if st, err := os.Stat(filepath.Join(s.Dir, s.Split)); err == nil && st.IsDir() {
 			root = filepath.Join(s.Dir, s.Split)
 		}
+	}
+	if (name == "imagenet1k" || name == "imagenet" || name == "imagenet-1k") && !hasSubdirs(root) && findUp(root, ImageNetValSolution) != "" {
+		return OpenImageNetVal(root, s.Split)
 	}
 	return OpenFolder(FolderConfig{Root: root, Labeled: true, Check: s.Check, SkipCorrupt: s.SkipCorrupt, Name: name, Split: s.Split})
 }

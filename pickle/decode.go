@@ -644,6 +644,9 @@ func (d *Decoder) call(fn any, args Tuple, kw *Dict) (any, error) {
 				return v, nil
 			}
 		}
+		if b, ok := latin1Bytes(g, args); ok {
+			return b, nil
+		}
 		if g == (Global{"collections", "OrderedDict"}) || g == (Global{"builtins", "dict"}) || g == (Global{"__builtin__", "dict"}) {
 			if len(args) != 0 {
 				return nil, fmt.Errorf("%s with %d arguments, want none", g, len(args))
@@ -724,4 +727,28 @@ func rawUnicodeEscape(s string) string {
 		b.WriteRune(rune(s[i]))
 	}
 	return b.String()
+}
+
+// latin1Bytes evaluates how protocols 0–2 spell bytes in Python 3: _codecs.encode(s, "latin1")
+// (and bytes() for b"").
+func latin1Bytes(g Global, args Tuple) ([]byte, bool) {
+	if (g == Global{"builtins", "bytes"} || g == Global{"__builtin__", "bytes"}) && len(args) == 0 {
+		return []byte{}, true
+	}
+	if g != (Global{"_codecs", "encode"}) || len(args) != 2 {
+		return nil, false
+	}
+	s, ok1 := args[0].(string)
+	enc, ok2 := args[1].(string)
+	if !ok1 || !ok2 || (enc != "latin1" && enc != "latin-1") {
+		return nil, false
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff {
+			return nil, false
+		}
+		b = append(b, byte(r))
+	}
+	return b, true
 }

@@ -3,10 +3,12 @@
 usage: /usr/bin/python3 scripts/torch-fixtures.py        (from the repository root)
 
 Needs Debian's python3-torch and python3-torchvision (apt-get install python3-torch
-python3-torchvision). Everything is seeded, so a rerun writes the same tensors; the files are
+python3-torchvision). Everything is seeded, so a rerun writes the same tensors (legacy files differ in their
+storage keys, which are memory addresses); the files are
 committed and the Go tests read them without Python:
 
   pickle/testdata/proto<N>.pkl       one Python value pickled with protocols 0..5
+  data/testdata/cifar100_numpy_p{2,4}.pkl  a CIFAR-100-style batch pickled by NumPy (+ raw .u8)
   pth/testdata/tensors_{zip,legacy}.pt   a state dict of every dtype, views, offsets, nesting
   pth/testdata/tensors.json          the expected tensors (dtype, shape, values)
   ptimport/testdata/<case>.pth       narrow networks in each layout, zip and legacy format
@@ -53,6 +55,20 @@ def pickles():
     for proto in range(6):
         with open(f"pickle/testdata/proto{proto}.pkl", "wb") as f:
             pickle.dump(value, f, protocol=proto)
+
+
+def cifar():
+    """A CIFAR-100-style batch pickled by NumPy (protocols 2 and 4, str keys, as a Python 3 user
+    re-pickling the data would); the official Python 2 files are written by the Go tests."""
+    import numpy as np
+    rng = np.random.RandomState(3)
+    data = rng.randint(0, 256, size=(3, 3072)).astype(np.uint8)
+    batch = {"data": data, "fine_labels": [5, 99, 0], "coarse_labels": [1, 19, 0], "filenames": ["a.png", "b.png", "c.png"]}
+    os.makedirs("data/testdata", exist_ok=True)
+    for proto in (2, 4):
+        with open(f"data/testdata/cifar100_numpy_p{proto}.pkl", "wb") as f:
+            pickle.dump(batch, f, protocol=proto)
+    data.tofile("data/testdata/cifar100_numpy.u8")
 
 
 def tensors():
@@ -267,6 +283,7 @@ def networks():
 if __name__ == "__main__":
     torch.manual_seed(0)
     pickles()
+    cifar()
     tensors()
     networks()
     print("fixtures written")

@@ -30,7 +30,7 @@ func dataCommand() *cli.Command {
 // dataSourceFlags name a data set as data.Open understands it.
 func dataSourceFlags(defaultSplit string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Value: "fashion_mnist", Usage: "fashion_mnist, cifar10, stl10, tiny_imagenet, food101, imagenet1k, folder or files"},
+		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Value: "fashion_mnist", Usage: "fashion_mnist, cifar10, cifar100, cifar100_coarse, stl10, tiny_imagenet, food101, imagenet1k, folder or files"},
 		&cli.StringFlag{Name: "split", Value: defaultSplit, Usage: "train, test, unlabeled (stl10), or a folder split"},
 		&cli.StringFlag{Name: "data-dir", Usage: "directory holding the data set (fashion_mnist defaults to " + data.FashionMNISTDir + ")"},
 		&cli.StringFlag{Name: "list", Usage: "file list, one image path per line (dataset files)"},
@@ -136,6 +136,9 @@ func dataInfoCommand() *cli.Command {
 			info := ds.Info()
 			w := c.App.Writer
 			fmt.Fprintf(w, "dataset   %s\nsplit     %s\nitems     %d\n", info.Name, info.Split, ds.Len())
+			if splits := data.Splits(c.String("dataset"), c.String("data-dir")); len(splits) > 0 {
+				fmt.Fprintf(w, "splits    %s\n", strings.Join(splits, ", "))
+			}
 			if info.Width > 0 {
 				fmt.Fprintf(w, "images    %dx%d, %d channel(s)\n", info.Width, info.Height, info.Channels)
 			} else {
