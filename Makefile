@@ -11,13 +11,16 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BUILDINFO := github.com/scl-dev/scl/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT)
 
-.PHONY: setup setup-bench build test demo bench vet fmt version
+.PHONY: setup setup-bench setup-image build test demo bench vet fmt version image image-push image-test
 
 setup:
 	@scripts/setup.sh
 
 setup-bench:
 	@scripts/setup.sh --bench
+
+setup-image:
+	@scripts/setup.sh --image
 
 build: setup
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/scl ./cmd/scl
@@ -28,6 +31,20 @@ version:
 test: setup
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The serving image (deploy/Dockerfile), with podman, buildah or docker, tagged $(IMAGE).
+IMAGE ?= scl:$(VERSION)
+image:
+	@scripts/image.sh build $(IMAGE) $(VERSION) $(COMMIT)
+
+# make image-push REGISTRY=registry.example.com/team pushes $(REGISTRY)/$(IMAGE).
+image-push:
+	@test -n "$(REGISTRY)" || { echo "make image-push: set REGISTRY, e.g. make image-push REGISTRY=registry.example.com/team" >&2; exit 2; }
+	@scripts/image.sh push $(IMAGE) $(REGISTRY)
+
+# Builds the image against locally made base images and runs it (deploy/image_test.go); CI runs it.
+image-test: setup setup-image
+	SCL_IMAGE_TEST=1 $(GO) test -tags notorch -count=1 -v -timeout 40m -run TestServingImage ./deploy/
 
 demo: build
 	scripts/demo.sh

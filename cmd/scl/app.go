@@ -25,6 +25,7 @@ func newApp() *cli.App {
 			reportCommand(),
 			plotCommand(),
 			versionCommand(),
+			healthCommand(),
 		},
 	}
 }
