@@ -50,8 +50,8 @@ LABEL org.opencontainers.image.title="scl-train-cuda" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}"
-RUN groupadd --system --gid 10001 scl \
- && useradd --system --uid 10001 --gid scl --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin scl
+RUN groupadd --gid 10001 scl \
+ && useradd --no-log-init --uid 10001 --gid scl --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin scl
 COPY --from=build /out/lib/libonnxruntime.so.1 /usr/local/lib/scl/libonnxruntime.so.1
 COPY --from=build /out/scl /usr/local/bin/scl
 ENV SCL_ORT_LIB=/usr/local/lib/scl/libonnxruntime.so.1

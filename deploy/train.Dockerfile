@@ -50,8 +50,8 @@ LABEL org.opencontainers.image.title="scl-train" \
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch1.13 >/dev/null \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 scl \
- && useradd --system --uid 10001 --gid scl --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin scl
+ && groupadd --gid 10001 scl \
+ && useradd --no-log-init --uid 10001 --gid scl --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin scl
 COPY --from=build /out/lib/libonnxruntime.so.1 /usr/local/lib/scl/libonnxruntime.so.1
 COPY --from=build /out/scl /usr/local/bin/scl
 ENV SCL_ORT_LIB=/usr/local/lib/scl/libonnxruntime.so.1
