@@ -63,6 +63,19 @@ const MaxPixels = 1 << 28
 // ErrFormat is wrapped by every decoding error caused by malformed input.
 var ErrFormat = errors.New("data: malformed input")
 
+// ImageSize reads the width and height from a JPEG or PNG image's header, without decoding
+// pixels.
+func ImageSize(b []byte) (w, h int, err error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: image header: %v", ErrFormat, err)
+	}
+	if format != "jpeg" && format != "png" {
+		return 0, 0, fmt.Errorf("%w: image format %q, want jpeg or png", ErrFormat, format)
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
 // DecodeImage decodes a JPEG or PNG image. Grey images come back with one channel, everything
 // else with three (alpha is dropped, as PIL's convert("RGB") does). Dimensions are checked
 // against MaxPixels before decoding.

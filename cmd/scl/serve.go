@@ -26,6 +26,10 @@ func serveCommand() *cli.Command {
 		&cli.IntFlag{Name: "max-concurrent", Value: 256, Usage: "embedding requests served at once; more get 429"},
 		&cli.Int64Flag{Name: "max-body", Value: 32 << 20, Usage: "request body limit in bytes; larger bodies get 413"},
 		&cli.IntFlag{Name: "max-images", Value: 256, Usage: "images per request"},
+		&cli.Int64Flag{Name: "max-pixels", Usage: "largest image (width×height) decoded; larger ones get 400 (0: 16× the model's input area)"},
+		&cli.Int64Flag{Name: "decode-pixels", Usage: "pixels decoded at once over all requests, bounding decoding memory (0: 4 × max-pixels × cores)"},
+		&cli.IntFlag{Name: "max-conns", Usage: "open connections accepted at once (0: 2 × max-concurrent + 64)"},
+		&cli.DurationFlag{Name: "body-timeout", Usage: "time allowed to receive a request body, before a concurrency slot is taken (0: a third of --timeout)"},
 		&cli.BoolFlag{Name: "exact-size", Usage: "refuse images whose size differs from the model's instead of resizing them"},
 		&cli.StringFlag{Name: "api-key", EnvVars: []string{"SCL_API_KEY"}, Usage: "require Authorization: Bearer <key> on /v1/embeddings, /embed and /info"},
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "per-request timeout, including the wait for a batch"},
@@ -56,6 +60,8 @@ func serveCommand() *cli.Command {
 				Encoder: enc, Model: name, MaxBatch: c.Int("max-batch"), MaxWait: c.Duration("max-wait"),
 				MaxConcurrent: c.Int("max-concurrent"), MaxBodyBytes: c.Int64("max-body"), MaxImages: c.Int("max-images"),
 				ExactSize: c.Bool("exact-size"), APIKey: c.String("api-key"),
+				MaxPixels: c.Int64("max-pixels"), DecodePixels: c.Int64("decode-pixels"), MaxConns: c.Int("max-conns"),
+				BodyTimeout:    c.Duration("body-timeout"),
 				RequestTimeout: c.Duration("timeout"), ShutdownGrace: c.Duration("shutdown-grace"),
 			})
 			if err != nil {

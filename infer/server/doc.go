@@ -12,7 +12,8 @@
 //	POST /embed          the raw bytes of one JPEG/PNG image, or multipart/form-data with one
 //	                     file part per image; ?encoding_format=base64 optional; same response
 //	GET  /healthz        liveness: the process answers
-//	GET  /readyz         readiness: runs the session on a blank image; 503 while shutting down
+//	GET  /readyz         readiness: runs the session on a blank image (at most one check at a
+//	                     time, its result reused for a second); 503 while shutting down
 //	GET  /info           model, dims, provider, ONNX Runtime version, preprocessing, limits, scl version and commit
 //	GET  /metrics        Prometheus text format: requests by path and code, request latency,
 //	                     queue wait, queued images, in-flight requests, batch size and
@@ -23,9 +24,17 @@
 // stay open for the orchestrator and the scraper.
 //
 // Concurrent requests are batched dynamically: the first queued image starts a batch that
-// takes further images until MaxBatch or MaxWait, then runs once. Limits: MaxConcurrent
-// embedding requests at once (429 beyond), MaxBodyBytes per body (413), MaxImages per request
-// and MaxPixels per image (400), RequestTimeout per request (503). Errors are JSON
+// takes further images until MaxBatch or MaxWait, then runs once.
+//
+// Resources are bounded by configuration, not by clients. A request's body is read whole
+// (MaxBodyBytes, 413; within BodyTimeout, 408) before it takes one of MaxConcurrent slots
+// (429 beyond), so slow senders hold only their own connection; Serve accepts at most MaxConns
+// connections. Images are refused (400) above MaxPixels (default 16× the model's input area)
+// from their header, before decoding; DecodePixels bounds the pixels decoded at once over all
+// requests, so decoding memory stays near 8 bytes per pixel of it. Every stage (waiting for
+// the decoding budget, decoding, preprocessing, waiting for a batch) checks the request's
+// context: past RequestTimeout the client gets 503 naming the stage. Limits per request:
+// MaxImages (400). Errors are JSON
 // {"error": "..."}; one function (statusOf) maps errors to status codes. Serve shuts down
 // gracefully when its context ends (scl serve cancels it on SIGTERM or Ctrl-C): new
 // connections are refused, in-flight requests finish.

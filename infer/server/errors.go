@@ -56,6 +56,8 @@ func messageOf(err error, status int) string {
 	switch {
 	case errors.As(err, &tooBig):
 		return fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)
+	case status == http.StatusServiceUnavailable && errors.As(err, new(*stageError)):
+		return err.Error()
 	case status == http.StatusServiceUnavailable && errors.Is(err, context.DeadlineExceeded):
 		return "request timed out waiting for inference"
 	}

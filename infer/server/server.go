@@ -10,12 +10,12 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/infer"
 	"github.com/scl-dev/scl/internal/buildinfo"
 )
@@ -29,11 +29,20 @@ type Config struct {
 	MaxWait  time.Duration // longest wait for a batch to fill after its first image (default 5ms; negative: no wait)
 	Runners  int           // goroutines running inference (default 1; ORT parallelises inside a run)
 
-	MaxConcurrent  int   // embedding requests served at once, beyond which 429 (default 256)
-	MaxBodyBytes   int64 // request body limit, beyond which 413 (default 32 MiB)
-	MaxImages      int   // images per request (default 256)
-	MaxPixels      int64 // width×height limit per image, checked before decoding (default 50 megapixels)
-	ExactSize      bool  // refuse (400) images whose size differs from the model's instead of resizing
+	MaxConcurrent int   // embedding requests served at once, beyond which 429 (default 256)
+	MaxBodyBytes  int64 // request body limit, beyond which 413 (default 32 MiB)
+	MaxImages     int   // images per request (default 256)
+	MaxPixels     int64 // width×height limit per image, checked before decoding (default 16× the model's input area)
+	// DecodePixels bounds the pixels being decoded and preprocessed at once over all requests
+	// (default 4 × MaxPixels × GOMAXPROCS): decoding memory is then at most about 8 bytes per
+	// pixel of it, whatever the clients send. Requests wait for it within their timeout.
+	DecodePixels int64
+	// BodyTimeout bounds the time to receive a request body, which is read before a
+	// concurrency slot is taken (default a third of RequestTimeout).
+	BodyTimeout time.Duration
+	// MaxConns bounds the open connections Serve accepts (default 2 × MaxConcurrent + 64).
+	MaxConns       int
+	ExactSize      bool // refuse (400) images whose size differs from the model's instead of resizing
 	APIKey         string
 	RequestTimeout time.Duration // per embedding request, including the wait for a batch (default 30s)
 	ShutdownGrace  time.Duration // how long Serve waits for in-flight requests on shutdown (default 30s)
@@ -49,6 +58,8 @@ type Server struct {
 	stopping atomic.Bool
 	mux      *http.ServeMux
 	closeMu  sync.Once
+	pixels   *pixelBudget
+	ready    readiness
 }
 
 // New checks the configuration and starts the batcher. Call Close (or Serve, which closes on
@@ -76,15 +87,25 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxBodyBytes = 32 << 20
 	}
 	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = 50_000_000
+		cfg.MaxPixels = 16 * int64(cfg.Encoder.Preprocess.Width) * int64(cfg.Encoder.Preprocess.Height)
+	}
+	if cfg.DecodePixels <= 0 {
+		cfg.DecodePixels = 4 * cfg.MaxPixels * int64(runtime.GOMAXPROCS(0))
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = cfg.RequestTimeout / 3
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 2*cfg.MaxConcurrent + 64
+	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, enc: cfg.Encoder, m: newMetrics(cfg.MaxBatch), slots: make(chan struct{}, cfg.MaxConcurrent)}
+	s := &Server{cfg: cfg, enc: cfg.Encoder, m: newMetrics(cfg.MaxBatch), slots: make(chan struct{}, cfg.MaxConcurrent),
+		pixels: newPixelBudget(cfg.DecodePixels)}
 	s.batcher = newBatcher(cfg.Encoder, cfg.MaxBatch, max(cfg.MaxWait, 0), cfg.Runners, s.m)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/embeddings", s.observe("/v1/embeddings", s.auth(s.limited(s.handleEmbeddings))))
@@ -119,6 +140,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	ln = limitConns(ln, s.cfg.MaxConns)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	var err error
@@ -164,33 +186,12 @@ type statusWriter struct {
 	status int
 }
 
+// Unwrap lets http.ResponseController reach the connection (read deadlines, flushing).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
-}
-
-// limited applies the concurrency limit (429), the body limit (413) and the request timeout.
-func (s *Server) limited(h handler) handler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if s.stopping.Load() {
-			return errShuttingDown
-		}
-		select {
-		case s.slots <- struct{}{}:
-		default:
-			return errBusy
-		}
-		defer func() { <-s.slots }()
-		s.m.inflight.Add(1)
-		defer s.m.inflight.Add(-1)
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			return &http.MaxBytesError{Limit: s.cfg.MaxBodyBytes}
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		defer cancel()
-		return h(w, r.WithContext(ctx))
-	}
 }
 
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) error {
@@ -263,15 +264,8 @@ func (s *Server) embedImages(ctx context.Context, images [][]byte) ([]float32, e
 	size := pre.Size()
 	x := make([]float32, len(images)*size)
 	for i, b := range images {
-		img, err := data.DecodeImageLimit(b, s.cfg.MaxPixels)
-		if err != nil {
-			return nil, badRequest("image %d: cannot decode: %v", i, err)
-		}
-		if s.cfg.ExactSize && (img.W != pre.Width || img.H != pre.Height) {
-			return nil, badRequest("image %d: size %d×%d, this model takes %d×%d", i, img.W, img.H, pre.Width, pre.Height)
-		}
-		if err := pre.ImageTo(x[i*size:(i+1)*size], img); err != nil {
-			return nil, badRequest("image %d: %v", i, err)
+		if err := s.decodeTo(ctx, x[i*size:(i+1)*size], b, i, len(images)); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]float32, len(images)*s.enc.Dim())
@@ -287,18 +281,22 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// handleReady runs the session on one blank image: ready means inference works.
+// handleReady runs the session on one blank image: ready means inference works. The check
+// runs at most once at a time and its result is reused for a second.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	if s.stopping.Load() {
 		return errShuttingDown
 	}
-	x := make([]float32, s.enc.Preprocess.Size())
-	out := make([]float32, s.enc.Dim())
-	if err := s.enc.RunTo(out, x, 1); err != nil {
+	err := s.ready.check(func() error {
+		x := make([]float32, s.enc.Preprocess.Size())
+		out := make([]float32, s.enc.Dim())
+		return s.enc.RunTo(out, x, 1)
+	})
+	if err != nil {
 		return &Error{Status: http.StatusServiceUnavailable, Msg: "not ready: " + err.Error()}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, err := w.Write([]byte(`{"status":"ready"}` + "\n"))
+	_, err = w.Write([]byte(`{"status":"ready"}` + "\n"))
 	return err
 }
 
