@@ -51,7 +51,7 @@ func TestServingImage(t *testing.T) {
 	if _, err := exec.LookPath("podman"); err != nil {
 		t.Fatal("podman is not installed: scripts/setup.sh --image installs it (make image-test does)")
 	}
-	runFlags := containerFlags(t)
+	runFlags, publish := containerFlags(t)
 
 	// Base images, made from Debian's packages when the machine has none.
 	start := time.Now()
@@ -88,12 +88,21 @@ func TestServingImage(t *testing.T) {
 	port := freePort(t)
 	name := fmt.Sprintf("scl-imagetest-%d", os.Getpid())
 	t.Cleanup(func() { exec.Command("podman", "rm", "--force", "--time", "0", name).Run() })
-	args := append([]string{"run", "--detach", "--name", name, "--network", "host", "--read-only", "--read-only-tmpfs=false",
-		"--volume", modelDir + ":/models:ro", "--env", "SCL_API_KEY=" + apiKey,
-		"--env", fmt.Sprintf("SCL_HEALTH_URL=http://127.0.0.1:%d/healthz", port)}, runFlags...)
-	// The image's own command, with the address moved to loopback and a free port (the host's
-	// network is shared: the default :8080 may be taken and would listen on every interface).
-	args = append(args, tag, "serve", "--model=/models/model.onnx", fmt.Sprintf("--addr=127.0.0.1:%d", port), "--max-wait=1ms")
+	args := append([]string{"run", "--detach", "--name", name, "--read-only", "--read-only-tmpfs=false",
+		"--volume", modelDir + ":/models:ro", "--env", "SCL_API_KEY=" + apiKey}, runFlags...)
+	if publish {
+		// The image's default command (serve /models/model.onnx on :8080, health check on
+		// 127.0.0.1:8080), in its own network namespace, published on loopback only.
+		args = append(args, "--network", "slirp4netns", "--publish", fmt.Sprintf("127.0.0.1:%d:8080", port), tag)
+		t.Logf("running the image's default command, published on 127.0.0.1:%d", port)
+	} else {
+		// No network namespace of its own: the image's command with the address moved to
+		// loopback and a free port (the default :8080 may be taken and would listen on every
+		// interface of the shared host network).
+		args = append(args, "--network", "host", "--env", fmt.Sprintf("SCL_HEALTH_URL=http://127.0.0.1:%d/healthz", port),
+			tag, "serve", "--model=/models/model.onnx", fmt.Sprintf("--addr=127.0.0.1:%d", port))
+		t.Logf("slirp4netns unusable: serving on the host's network at 127.0.0.1:%d", port)
+	}
 	mustRun(t, root, time.Minute, "podman", args...)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHealthy(t, name, base+"/healthz")
@@ -164,8 +173,10 @@ func TestServingImage(t *testing.T) {
 // containerFlags finds out whether this machine can run a container, and with which extra flags:
 // some sandboxes refuse raising resource limits (podman asks for 1M open files as root) or
 // cgroup layouts that crun accepts. It runs a one-file image holding a static binary through the
-// candidates and skips the test, quoting every error, when none works.
-func containerFlags(t *testing.T) []string {
+// candidates and skips the test, quoting every error, when none works. publish reports whether a
+// container can also have its own network namespace with a port published on loopback
+// (slirp4netns; podman's default bridge needs iptables, which sandboxes often lack).
+func containerFlags(t *testing.T) (flags []string, publish bool) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "probe")
@@ -205,12 +216,17 @@ func containerFlags(t *testing.T) []string {
 		out, err := runTimeout(time.Minute, "", "podman", args...)
 		if err == nil && strings.Contains(out, "container ok") {
 			t.Logf("containers run here with extra flags %q", flags)
-			return flags
+			args := append(append([]string{"run", "--rm", "--network", "slirp4netns", "--publish", fmt.Sprintf("127.0.0.1:%d:8080", freePort(t))}, flags...), probe, "/probe")
+			out, err := runTimeout(time.Minute, "", "podman", args...)
+			if publish = err == nil && strings.Contains(out, "container ok"); !publish {
+				t.Logf("podman %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(out))
+			}
+			return flags, publish
 		}
 		failures = append(failures, fmt.Sprintf("podman %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(out)))
 	}
 	t.Skipf("this machine does not let podman start a container; tried:\n%s", strings.Join(failures, "\n"))
-	return nil
+	return nil, false
 }
 
 // checkImageConfig checks what the Dockerfile promises: labels, user, environment, command,

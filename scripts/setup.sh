@@ -4,7 +4,7 @@
 #
 #   scripts/setup.sh          libtorch (CPU), Fashion-MNIST, ONNX Runtime CPU library
 #   scripts/setup.sh --bench  also the Python packages used only by comparison benchmarks
-#   scripts/setup.sh --image  also podman, runc and debootstrap, for `make image` and its test
+#   scripts/setup.sh --image  also podman, runc, slirp4netns and debootstrap, for `make image` and its test
 #
 # The ONNX Runtime shared library comes from the npm package onnxruntime-node, checked against
 # the registry's published SHA-1 and unpacked into .deps/lib by scripts/ort-fetch.sh (which
@@ -30,7 +30,7 @@ if [ "$bench" = 1 ]; then
 fi
 if [ "$image" = 1 ]; then
   # runc beside podman's default crun: crun refuses hosts with a hybrid cgroup v1/v2 layout.
-  want+=(podman runc debootstrap)
+  want+=(podman runc slirp4netns debootstrap)
 fi
 
 missing=()
