@@ -15,6 +15,7 @@ import (
 	"github.com/scl-dev/scl/internal/atomicfile"
 	"github.com/scl-dev/scl/internal/safefile"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/safetensors"
 )
 
@@ -43,25 +44,10 @@ const (
 // FileName is the role's file name inside the checkpoint directory.
 func (r Role) FileName() string { return string(r) + ".safetensors" }
 
-// Preprocessing describes how images are turned into the network's input; export copies it into
-// the ONNX model's metadata.
-type Preprocessing struct {
-	// ImageSize is the side of the square input, in pixels.
-	ImageSize int `json:"image_size"`
-	// Mean and Std normalise each channel after scaling pixels to [0, 1]: (v − mean) / std.
-	Mean []float64 `json:"mean"`
-	Std  []float64 `json:"std"`
-	// ChannelOrder is "RGB" (3 channels) or "L" (grey, 1 channel).
-	ChannelOrder string `json:"channel_order"`
-	// Dataset is informative (e.g. "fashion_mnist").
-	Dataset string `json:"dataset,omitempty"`
-}
-
-// ImageNet normalisation used by the reference (SPEC §6).
-var (
-	ImageNetMean = []float64{0.485, 0.456, 0.406}
-	ImageNetStd  = []float64{0.229, 0.224, 0.225}
-)
+// Preprocessing describes how images are turned into the network's input (config.json
+// "data"); export copies it into the ONNX model's metadata. It is the project's one
+// preprocessing spec, package preprocess's.
+type Preprocessing = preprocess.Spec
 
 // FileInfo records a tensor file's size and digest in config.json.
 type FileInfo struct {
@@ -115,14 +101,16 @@ func (c *Config) Validate() error {
 	d := c.Data
 	ch := c.Model.WithDefaults().InChannels
 	switch {
-	case d.ImageSize < 1:
-		return fmt.Errorf("checkpoint: data.image_size %d, want ≥ 1", d.ImageSize)
+	case d.Height < 1 || d.Width != d.Height:
+		return fmt.Errorf("checkpoint: data.image_size %d×%d, want a square side ≥ 1", d.Height, d.Width)
 	case len(d.Mean) != ch || len(d.Std) != ch:
 		return fmt.Errorf("checkpoint: data.mean has %d and data.std %d values, want %d (model.in_channels)", len(d.Mean), len(d.Std), ch)
-	case d.ChannelOrder != "RGB" && d.ChannelOrder != "L" && d.ChannelOrder != "BGR":
-		return fmt.Errorf("checkpoint: data.channel_order %q, want RGB, BGR or L", d.ChannelOrder)
-	case (d.ChannelOrder == "L") != (ch == 1):
-		return fmt.Errorf("checkpoint: data.channel_order %q with model.in_channels %d, want \"L\" for 1 channel, RGB or BGR for 3", d.ChannelOrder, ch)
+	case d.Order != preprocess.RGB && d.Order != preprocess.Grey && d.Order != preprocess.BGR:
+		return fmt.Errorf("checkpoint: data.channel_order %q, want RGB, BGR or L", d.Order)
+	case (d.Order == preprocess.Grey) != (ch == 1):
+		return fmt.Errorf("checkpoint: data.channel_order %q with model.in_channels %d, want \"L\" for 1 channel, RGB or BGR for 3", d.Order, ch)
+	case d.Channels != 0 && d.Channels != ch:
+		return fmt.Errorf("checkpoint: data.channels %d, want %d (model.in_channels)", d.Channels, ch)
 	}
 	for i, s := range d.Std {
 		if !(s > 0) {
@@ -154,8 +142,12 @@ func New(model models.Config, data Preprocessing, seed uint64) (*Checkpoint, err
 	for k, t := range online {
 		target[k] = &safetensors.Tensor{DType: t.DType, Shape: append([]int64{}, t.Shape...), Data: append([]byte{}, t.Data...)}
 	}
+	model = model.WithDefaults()
+	if data.Channels == 0 {
+		data.Channels = model.InChannels
+	}
 	c := &Checkpoint{
-		Config: Config{Format: Format, Version: Version, Model: model.WithDefaults(), Data: data},
+		Config: Config{Format: Format, Version: Version, Model: model, Data: data},
 		Online: online, Target: target,
 	}
 	if err := c.Config.Validate(); err != nil {
@@ -169,6 +161,9 @@ func New(model models.Config, data Preprocessing, seed uint64) (*Checkpoint, err
 func Save(dir string, c *Checkpoint) error {
 	if err := c.Config.Validate(); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	if c.Config.Data.Channels == 0 {
+		c.Config.Data.Channels = c.Config.Model.WithDefaults().InChannels
 	}
 	files := map[Role]FileInfo{}
 	for _, part := range []struct {

@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/safetensors"
 )
 
 func tiny(t *testing.T) *Checkpoint {
 	t.Helper()
 	c, err := New(models.Config{Arch: models.ResNet18, Width: 8, Stem: models.StemCIFAR, ProjectorHidden: 16, ProjectorOut: 4},
-		Preprocessing{ImageSize: 16, Mean: ImageNetMean, Std: ImageNetStd, ChannelOrder: "RGB"}, 1)
+		preprocess.Default(16, 3, ""), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

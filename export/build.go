@@ -2,13 +2,14 @@ package export
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/onnx"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/safetensors"
 )
 
@@ -21,22 +22,22 @@ const (
 
 // Keys of the ONNX metadata_props written by Build.
 const (
-	MetaImageSize     = "image_size"     // side of the square input in pixels, e.g. "32"
-	MetaMean          = "mean"           // per-channel mean after scaling to [0,1], "0.485,0.456,0.406"
-	MetaStd           = "std"            // per-channel std, "0.229,0.224,0.225"
-	MetaChannelOrder  = "channel_order"  // "RGB", "BGR" or "L"
-	MetaLayout        = "layout"         // always "NCHW"
-	MetaInChannels    = "in_channels"    // input channels, "3"
-	MetaFeatureDim    = "feature_dim"    // D of the features output
-	MetaProjectionDim = "projection_dim" // P of the projection output, only with a projector
-	MetaArchitecture  = "architecture"   // models.Arch, e.g. "resnet18"
-	MetaStem          = "stem"           // models.Stem (ResNets)
-	MetaTrainingStep  = "training_step"  // optimizer steps of the checkpoint
-	MetaInputName     = "input_name"     // InputName
-	MetaOutputName    = "output_name"    // FeaturesName
+	MetaImageSize     = preprocess.MetaImageSize    // side of the square input in pixels, e.g. "32"
+	MetaMean          = preprocess.MetaMean         // per-channel mean after scaling to [0,1], "0.485,0.456,0.406"
+	MetaStd           = preprocess.MetaStd          // per-channel std, "0.229,0.224,0.225"
+	MetaChannelOrder  = preprocess.MetaChannelOrder // "RGB", "BGR" or "L"
+	MetaLayout        = "layout"                    // always "NCHW"
+	MetaInChannels    = "in_channels"               // input channels, "3"
+	MetaFeatureDim    = preprocess.MetaFeatureDim   // D of the features output
+	MetaProjectionDim = "projection_dim"            // P of the projection output, only with a projector
+	MetaArchitecture  = "architecture"              // models.Arch, e.g. "resnet18"
+	MetaStem          = "stem"                      // models.Stem (ResNets)
+	MetaTrainingStep  = "training_step"             // optimizer steps of the checkpoint
+	MetaInputName     = "input_name"                // InputName
+	MetaOutputName    = "output_name"               // FeaturesName
 	MetaProjection    = "projection_name"
 	MetaSource        = "source" // which network was exported: "target"
-	MetaDataset       = "dataset"
+	MetaDataset       = preprocess.MetaDataset
 )
 
 // Options control Build and Export. The zero value exports the target encoder with BatchNorm
@@ -66,7 +67,7 @@ func Build(cfg *checkpoint.Config, tensors map[string]*safetensors.Tensor, opts 
 		}
 	}
 	mc := cfg.Model.WithDefaults()
-	size := cfg.Data.ImageSize
+	size := cfg.Data.Height
 	g := onnx.NewGraph("scl_" + string(mc.Arch))
 	x := g.Input(InputName, onnx.Float, onnx.Dim("batch"), onnx.Dim(mc.InChannels), onnx.Dim(size), onnx.Dim(size))
 	w := &writer{g: g, tensors: tensors, fold: !opts.KeepBatchNorm}
@@ -80,11 +81,8 @@ func Build(cfg *checkpoint.Config, tensors map[string]*safetensors.Tensor, opts 
 	if source == "" {
 		source = checkpoint.Target
 	}
-	meta := map[string]string{
-		MetaImageSize:    strconv.Itoa(size),
-		MetaMean:         joinFloats(cfg.Data.Mean),
-		MetaStd:          joinFloats(cfg.Data.Std),
-		MetaChannelOrder: cfg.Data.ChannelOrder,
+	meta := cfg.Data.Metadata() // image_size, mean, std, channel_order, dataset
+	maps.Copy(meta, map[string]string{
 		MetaLayout:       "NCHW",
 		MetaInChannels:   strconv.Itoa(mc.InChannels),
 		MetaFeatureDim:   strconv.Itoa(enc.OutDim),
@@ -93,12 +91,9 @@ func Build(cfg *checkpoint.Config, tensors map[string]*safetensors.Tensor, opts 
 		MetaInputName:    InputName,
 		MetaOutputName:   FeaturesName,
 		MetaSource:       string(source),
-	}
+	})
 	if mc.Arch == models.ResNet18 || mc.Arch == models.ResNet50 {
 		meta[MetaStem] = string(mc.Stem)
-	}
-	if cfg.Data.Dataset != "" {
-		meta[MetaDataset] = cfg.Data.Dataset
 	}
 	if opts.WithProjector {
 		p, err := w.network(proj, models.ProjectorPrefix, feat)
@@ -115,14 +110,6 @@ func Build(cfg *checkpoint.Config, tensors map[string]*safetensors.Tensor, opts 
 		DocString: fmt.Sprintf("scl %s encoder (%s network, step %d)", mc.Arch, source, cfg.Step),
 		Metadata:  meta,
 	}, nil
-}
-
-func joinFloats(v []float64) string {
-	s := make([]string, len(v))
-	for i, f := range v {
-		s[i] = strconv.FormatFloat(f, 'g', -1, 64)
-	}
-	return strings.Join(s, ",")
 }
 
 // writer emits ONNX nodes for IR networks.

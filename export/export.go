@@ -3,10 +3,10 @@ package export
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/onnx"
+	"github.com/scl-dev/scl/preprocess"
 )
 
 // Export reads the checkpoint in dir and writes its network as ONNX to out (atomically, creating
@@ -37,15 +37,16 @@ func Export(dir, out string, opts Options) (map[string]string, error) {
 	return m.Metadata, nil
 }
 
-// Preprocessing is what a consumer of an exported model needs to feed it images.
+// Preprocessing is what a consumer of an exported model needs to feed it images: the
+// preprocessing spec (package preprocess) and the graph's interface.
 type Preprocessing struct {
-	ImageSize    int
-	InChannels   int
-	Mean, Std    []float64
-	ChannelOrder string
-	InputName    string
-	OutputName   string
-	FeatureDim   int
+	preprocess.Spec
+	// ImageSize is the side of the square input; InChannels its channels (the spec's).
+	ImageSize  int
+	InChannels int
+	InputName  string
+	OutputName string
+	FeatureDim int
 	// ProjectionName and ProjectionDim are empty/zero without a projector.
 	ProjectionName string
 	ProjectionDim  int
@@ -67,7 +68,8 @@ func ReadPreprocessing(path string) (*Preprocessing, error) {
 	return p, nil
 }
 
-// ParsePreprocessing parses the metadata written by Build.
+// ParsePreprocessing parses the metadata written by Build: every key Build always writes must
+// be present.
 func ParsePreprocessing(meta map[string]string) (*Preprocessing, error) {
 	var err error
 	str := func(key string) string {
@@ -91,23 +93,12 @@ func ParsePreprocessing(meta map[string]string) (*Preprocessing, error) {
 		}
 		return n
 	}
-	floats := func(key string) []float64 {
-		var out []float64
-		for _, f := range strings.Split(str(key), ",") {
-			x, e := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if e != nil && err == nil {
-				err = fmt.Errorf("metadata %q = %q, want comma-separated numbers", key, meta[key])
-			}
-			out = append(out, x)
-		}
-		return out
+	for _, key := range []string{MetaMean, MetaStd, MetaChannelOrder} {
+		str(key)
 	}
 	p := &Preprocessing{
 		ImageSize:      int(num(MetaImageSize, false)),
 		InChannels:     int(num(MetaInChannels, false)),
-		Mean:           floats(MetaMean),
-		Std:            floats(MetaStd),
-		ChannelOrder:   str(MetaChannelOrder),
 		InputName:      str(MetaInputName),
 		OutputName:     str(MetaOutputName),
 		FeatureDim:     int(num(MetaFeatureDim, false)),
@@ -119,8 +110,14 @@ func ParsePreprocessing(meta map[string]string) (*Preprocessing, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.Spec, err = preprocess.FromMetadata(meta, p.InChannels); err != nil {
+		return nil, err
+	}
 	if len(p.Mean) != p.InChannels || len(p.Std) != p.InChannels {
 		return nil, fmt.Errorf("metadata mean has %d and std %d values, want %d (in_channels)", len(p.Mean), len(p.Std), p.InChannels)
+	}
+	if err := p.Spec.Validate(); err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	return p, nil
 }

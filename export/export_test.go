@@ -1,7 +1,6 @@
 package export
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/onnx"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/safetensors"
 )
 
@@ -24,7 +24,7 @@ type testCase struct {
 }
 
 func rgb(size int) checkpoint.Preprocessing {
-	return checkpoint.Preprocessing{ImageSize: size, Mean: checkpoint.ImageNetMean, Std: checkpoint.ImageNetStd, ChannelOrder: "RGB"}
+	return preprocess.Default(size, 3, "")
 }
 
 func cases() []testCase {
@@ -32,7 +32,7 @@ func cases() []testCase {
 		{"resnet18", models.Config{Arch: models.ResNet18}, 32, rgb(32)},
 		{"resnet18_cifar", models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR}, 16, rgb(16)},
 		{"resnet18_grey_narrow", models.Config{Arch: models.ResNet18, InChannels: 1, Width: 16, ProjectorHidden: 32, ProjectorOut: 8}, 28,
-			checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L", Dataset: "fashion_mnist"}},
+			checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"}},
 		{"resnet50", models.Config{Arch: models.ResNet50}, 32, rgb(32)},
 		{"resnet50_cifar_narrow", models.Config{Arch: models.ResNet50, Stem: models.StemCIFAR, Width: 8}, 16, rgb(16)},
 		{"efficientnet_v2_s", models.Config{Arch: models.EfficientNetV2S}, 32, rgb(32)},
@@ -185,7 +185,8 @@ func TestMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Preprocessing{ImageSize: 28, InChannels: 1, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L",
+	want := Preprocessing{Spec: preprocess.Spec{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"},
+		ImageSize: 28, InChannels: 1,
 		InputName: InputName, OutputName: FeaturesName, FeatureDim: 128, ProjectionName: ProjectionName, ProjectionDim: 8,
 		Architecture: "resnet18", TrainingStep: 4242}
 	if !equalPre(*p, want) {
@@ -226,12 +227,12 @@ func TestExportCreatesOutputDirectory(t *testing.T) {
 }
 
 func equalPre(a, b Preprocessing) bool {
-	eq := func(x, y []float64) bool {
+	eq := func(x, y []float32) bool {
 		if len(x) != len(y) {
 			return false
 		}
 		for i := range x {
-			if math.Abs(x[i]-y[i]) > 0 {
+			if x[i] != y[i] {
 				return false
 			}
 		}
@@ -240,7 +241,8 @@ func equalPre(a, b Preprocessing) bool {
 	ma, sa, mb, sb := a.Mean, a.Std, b.Mean, b.Std
 	a.Mean, a.Std, b.Mean, b.Std = nil, nil, nil, nil
 	return eq(ma, mb) && eq(sa, sb) && a.ImageSize == b.ImageSize && a.InChannels == b.InChannels &&
-		a.ChannelOrder == b.ChannelOrder && a.InputName == b.InputName && a.OutputName == b.OutputName &&
+		a.Height == b.Height && a.Width == b.Width && a.Channels == b.Channels && a.Dataset == b.Dataset &&
+		a.Order == b.Order && a.InputName == b.InputName && a.OutputName == b.OutputName &&
 		a.FeatureDim == b.FeatureDim && a.ProjectionName == b.ProjectionName && a.ProjectionDim == b.ProjectionDim &&
 		a.Architecture == b.Architecture && a.TrainingStep == b.TrainingStep
 }
@@ -323,7 +325,7 @@ func (r *ortReference) Close() error {
 }
 
 func (r *ortReference) Forward(x []float32, batch int) ([]float32, []float32, error) {
-	s := int64(r.cfg.Data.ImageSize)
+	s := int64(r.cfg.Data.Height)
 	c := int64(r.cfg.Model.WithDefaults().InChannels)
 	out, err := runORT(r.sess, x, []int64{int64(batch), c, s, s}, batch, r.dims)
 	if err != nil {

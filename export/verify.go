@@ -39,7 +39,7 @@ func GoReference(cfg *checkpoint.Config, tensors map[string]*safetensors.Tensor,
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	r := &goReference{enc: enc, tensors: tensors, size: cfg.Data.ImageSize}
+	r := &goReference{enc: enc, tensors: tensors, size: cfg.Data.Height}
 	if withProjector {
 		r.proj = proj
 	}

@@ -46,7 +46,7 @@ func (r *torchReference) Forward(x []float32, batch int) ([]float32, []float32, 
 	s := torch.NewScope()
 	defer s.Close()
 	ng := s.NoGrad()
-	size := int64(r.cfg.Data.ImageSize)
+	size := int64(r.cfg.Data.Height)
 	c := int64(r.cfg.Model.WithDefaults().InChannels)
 	in := ng.FromFloat32s(x, int64(batch), c, size, size)
 	f := r.m.Encoder.Forward(ng, in)

@@ -25,7 +25,9 @@
 // # Preprocessing
 //
 // [PreprocessFor] reads the model's metadata_props ([MetaImageSize], [MetaMean], [MetaStd],
-// [MetaChannelOrder], [MetaFeatureDim]) and applies user [Overrides]. An [Encoder] is a session
+// [MetaChannelOrder], [MetaFeatureDim]; package preprocess owns the keys and their codec) and
+// applies user [Overrides]; the result is the project's one preprocessing spec
+// ([Preprocess] = preprocess.Spec). An [Encoder] is a session
 // with its preprocessing and optional L2 normalisation: the single definition of an embedding
 // shared by scl embed and scl serve.
 //
@@ -34,8 +36,9 @@
 // [OpenEncoder] is the one-call way to get an [Encoder] from a model file; [EmbedDataset]
 // returns the features of a data set in memory (for periodic evaluation), and
 // [Extract] writes features.npy (float32 [N, D]), labels.npy (int64 [N], labelled data only),
-// ids.txt and manifest.json for a data set or one contiguous shard of it, decoding and
-// preprocessing on worker goroutines while the previous batch runs. Every file is written
+// ids.txt and manifest.json for a data set or one contiguous shard of it, reading batches
+// through data/loader (decoding and preprocessing on its worker goroutines) while the previous
+// batch runs. Every file is written
 // atomically and the manifest last, so a folder with a manifest is complete and a rerun skips
 // it; [Merge] joins shard folders in order. [ShardFromEnv] reads the shard from Kubernetes
 // Indexed Jobs (JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT) or Slurm arrays

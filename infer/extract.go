@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/data/loader"
 	"github.com/scl-dev/scl/npy"
 )
 
@@ -189,16 +190,6 @@ func ReadManifest(dir string) (Manifest, error) {
 	return m, nil
 }
 
-// prepared is one batch on its way from the preprocessing workers to inference.
-type prepared struct {
-	lo, n  int // dataset indices [lo, lo+n)
-	x      []float32
-	labels []int64
-	ids    []string
-	err    error
-	done   chan struct{}
-}
-
 func extractTo(ctx context.Context, cfg ExtractConfig, dir string, lo, hi int, labelled bool) error {
 	feats, err := npy.Create(filepath.Join(dir, FeaturesFile), npy.Float32, cfg.Encoder.Dim())
 	if err != nil {
@@ -277,9 +268,10 @@ func EmbedDataset(ctx context.Context, cfg ExtractConfig) (*Features, error) {
 	return f, nil
 }
 
-// pipeline embeds items [lo, hi) of d in order: a dispatcher hands batches to workers that
-// decode and preprocess them, while this goroutine runs inference on the oldest ready batch
-// and passes its features, labels and ids to sink (slices valid during the call only).
+// pipeline embeds items [lo, hi) of d in order: data/loader's workers read and preprocess
+// batches ahead (nworkers goroutines, nworkers+1 batches in flight) while this goroutine runs
+// inference on the next one and passes its features, labels and ids to sink (slices valid
+// during the call only).
 func pipeline(ctx context.Context, enc *Encoder, d data.Dataset, lo, hi, B, nworkers int,
 	progress func(done, total int), sink func([]float32, []int64, []string) error) error {
 	if B <= 0 {
@@ -288,67 +280,50 @@ func pipeline(ctx context.Context, enc *Encoder, d data.Dataset, lo, hi, B, nwor
 	if nworkers <= 0 {
 		nworkers = runtime.GOMAXPROCS(0)
 	}
-	var workers sync.WaitGroup
-	defer workers.Wait() // runs after cancel: no worker touches the data set once we return
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	size := enc.Preprocess.Size()
-	ahead := nworkers + 1
-	free := make(chan *prepared, ahead)
-	for i := 0; i < ahead; i++ {
-		free <- &prepared{x: make([]float32, B*size), labels: make([]int64, B), ids: make([]string, B)}
+	if hi == lo {
+		return nil
 	}
-	jobs := make(chan *prepared)
-	order := make(chan *prepared, ahead)
-	go func() { // dispatcher: batches in order
-		defer close(jobs)
-		defer close(order)
-		for b := lo; b < hi; b += B {
-			var p *prepared
-			select {
-			case p = <-free:
-			case <-ctx.Done():
-				return
-			}
-			p.lo, p.n, p.err, p.done = b, min(B, hi-b), nil, make(chan struct{})
-			order <- p
-			select {
-			case jobs <- p:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	for w := 0; w < nworkers; w++ {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for p := range jobs {
-				p.err = preprocessBatch(enc.Preprocess, d, p, size)
-				close(p.done)
-			}
-		}()
+	span, err := data.Subset(d, lo, hi)
+	if err != nil {
+		return fmt.Errorf("infer: %w", err)
 	}
-	out := make([]float32, B*enc.Dim())
+	ld, err := loader.New(loader.Config{Dataset: span, Transform: enc.Preprocess, BatchSize: B, Workers: nworkers, Prefetch: nworkers + 1})
+	if err != nil {
+		return fmt.Errorf("infer: %w", err)
+	}
+	it := ld.Epoch(ctx, 0, 0)
+	defer it.Close() // waits for the workers: none touches the data set once we return
+	dim := enc.Dim()
+	out := make([]float32, B*dim)
+	ids := make([]string, 0, B)
 	done := 0
-	for p := range order {
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			return fmt.Errorf("infer: extraction stopped: %w", ctx.Err())
+	for {
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		if p.err != nil {
-			return p.err
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("infer: extraction stopped: %w", ctx.Err())
+			}
+			return fmt.Errorf("infer: items [%d, %d) of %s: %w", lo, hi, d.Info().Name, err)
 		}
-		o := out[:p.n*enc.Dim()]
-		if err := enc.RunTo(o, p.x[:p.n*size], p.n); err != nil {
-			return fmt.Errorf("infer: batch at item %d: %w", p.lo, err)
+		o := out[:b.N*dim]
+		if err := enc.RunTo(o, b.Views[0], b.N); err != nil {
+			b.Release()
+			return fmt.Errorf("infer: batch at item %d: %w", lo+b.Step*B, err)
 		}
-		if err := sink(o, p.labels[:p.n], p.ids[:p.n]); err != nil {
+		ids = ids[:0]
+		for _, i := range b.Indices {
+			ids = append(ids, d.ID(lo+i))
+		}
+		err = sink(o, b.Labels, ids)
+		n := b.N
+		b.Release()
+		if err != nil {
 			return err
 		}
-		done += p.n
-		free <- p
+		done += n
 		if progress != nil {
 			progress(done, hi-lo)
 		}
@@ -358,22 +333,6 @@ func pipeline(ctx context.Context, enc *Encoder, d data.Dataset, lo, hi, B, nwor
 	}
 	if done != hi-lo {
 		return fmt.Errorf("infer: extracted %d of %d images", done, hi-lo)
-	}
-	return nil
-}
-
-func preprocessBatch(pre Preprocess, d data.Dataset, p *prepared, size int) error {
-	for k := 0; k < p.n; k++ {
-		i := p.lo + k
-		img, err := d.Image(i)
-		if err != nil {
-			return fmt.Errorf("infer: item %d: %w", i, err)
-		}
-		if err := pre.ImageTo(p.x[k*size:(k+1)*size], img); err != nil {
-			return fmt.Errorf("infer: item %d (%s): %w", i, d.ID(i), err)
-		}
-		p.labels[k] = int64(d.Label(i))
-		p.ids[k] = d.ID(i)
 	}
 	return nil
 }

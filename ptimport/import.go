@@ -16,6 +16,7 @@ import (
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/pth"
 	"github.com/scl-dev/scl/safetensors"
 )
@@ -372,10 +373,9 @@ func Build(tensors map[string]*safetensors.Tensor, opts Options, prov *checkpoin
 			size = 32
 		}
 	}
-	pre := checkpoint.Preprocessing{ImageSize: size, ChannelOrder: "RGB", Dataset: opts.Dataset,
-		Mean: checkpoint.ImageNetMean, Std: checkpoint.ImageNetStd}
+	pre := preprocess.Default(size, 3, opts.Dataset)
 	if cfg.InChannels == 1 {
-		pre.ChannelOrder, pre.Mean, pre.Std = "L", []float64{0.5}, []float64{0.5}
+		pre.Channels, pre.Order, pre.Mean, pre.Std = 1, preprocess.Grey, []float32{0.5}, []float32{0.5}
 	} else if cfg.InChannels != 3 {
 		return nil, fmt.Errorf("ptimport: %d input channels, want 1 or 3", cfg.InChannels)
 	}

@@ -156,7 +156,7 @@ func TestImportExportMatchesPyTorch(t *testing.T) {
 					}
 				}
 				dir := filepath.Join(t.TempDir(), "ckpt")
-				ck.Config.Data.ImageSize = int(fx.InputShape[2])
+				ck.Config.Data.Height, ck.Config.Data.Width = int(fx.InputShape[2]), int(fx.InputShape[2])
 				if err := checkpoint.Save(dir, ck); err != nil {
 					t.Fatal(err)
 				}

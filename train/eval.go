@@ -9,8 +9,8 @@ import (
 	"io"
 
 	"github.com/scl-dev/scl/data"
-	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/probe"
 	"github.com/scl-dev/scl/torch"
 )
@@ -20,8 +20,8 @@ import (
 // and returns the features row-major [N, D] and the labels. Downstream features come from the
 // target encoder (SPEC §3). The networks are left in training mode afterwards.
 func (t *Trainer) Features(ctx context.Context, d data.Dataset, workers int) ([]float32, int, []int64, error) {
-	tf, err := augment.NewInference(t.cfg.ImageSize, t.cfg.InChannels)
-	if err != nil {
+	tf := preprocess.Default(t.cfg.ImageSize, t.cfg.InChannels, "")
+	if err := tf.Validate(); err != nil {
 		return nil, 0, nil, fmt.Errorf("train: features: %w", err)
 	}
 	l, err := loader.New(loader.Config{Dataset: d, Transform: tf, BatchSize: 256, Seed: uint64(t.cfg.Seed), Workers: workers})

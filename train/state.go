@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/scl-dev/scl/checkpoint"
-	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/models/torchnet"
+	"github.com/scl-dev/scl/preprocess"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/amp"
 	"github.com/scl-dev/scl/torch/optim"
@@ -96,15 +96,7 @@ func (t *Trainer) Checkpoint(dataset string) (*checkpoint.Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: encode state: %w", err)
 	}
-	mean, std := augment.DefaultNorm(t.cfg.InChannels)
-	pre := checkpoint.Preprocessing{ImageSize: t.cfg.ImageSize, ChannelOrder: "RGB", Dataset: dataset}
-	if t.cfg.InChannels == 1 {
-		pre.ChannelOrder = "L"
-	}
-	for c := 0; c < t.cfg.InChannels; c++ {
-		pre.Mean = append(pre.Mean, float64(mean[c]))
-		pre.Std = append(pre.Std, float64(std[c]))
-	}
+	pre := preprocess.Default(t.cfg.ImageSize, t.cfg.InChannels, dataset)
 	return &checkpoint.Checkpoint{
 		Config: checkpoint.Config{Format: checkpoint.Format, Version: checkpoint.Version, Model: mcfg,
 			Data: pre, Step: int64(t.step), Train: raw},

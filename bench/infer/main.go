@@ -173,7 +173,7 @@ func cpuSeconds() float64 {
 
 func exportResNet(path string) (*checkpoint.Checkpoint, error) {
 	cfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1}
-	ck, err := checkpoint.New(cfg, checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L", Dataset: "fashion_mnist"}, 1)
+	ck, err := checkpoint.New(cfg, checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"}, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func TestExportedModelThroughInfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, ProjectorHidden: 16, ProjectorOut: 8}
-	pp := checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L", Dataset: "fashion_mnist"}
+	pp := checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"}
 	ck, err := checkpoint.New(cfg, pp, 3)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/infer"
+	"github.com/scl-dev/scl/preprocess"
 )
 
 // encoderFlags are the flags shared by scl embed and scl serve to open a model.
@@ -48,7 +49,7 @@ func openEncoder(c *cli.Context, noSpin bool) (*infer.Encoder, error) {
 		dst  *[]float32
 	}{{"mean", &o.Mean}, {"std", &o.Std}} {
 		if v := c.String(f.name); v != "" {
-			if *f.dst, err = infer.ParseFloats(v); err != nil {
+			if *f.dst, err = preprocess.ParseFloats(v); err != nil {
 				return nil, fmt.Errorf("--%s: %w", f.name, err)
 			}
 		}

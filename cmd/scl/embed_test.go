@@ -11,7 +11,6 @@ import (
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
-	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/export"
 	"github.com/scl-dev/scl/infer"
 	"github.com/scl-dev/scl/models"
@@ -36,7 +35,7 @@ func TestEmbedCommandMatchesCheckpoint(t *testing.T) {
 	}
 	defer ds.Close()
 
-	pre := checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L"}
+	pre := checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L"}
 	c, err := checkpoint.New(models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, ProjectorHidden: 16, ProjectorOut: 4}, pre, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -88,11 +87,6 @@ func TestEmbedCommandMatchesCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ref.Close()
-	tf, err := augment.NewInference(28, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf.Mean[0], tf.Std[0] = float32(pre.Mean[0]), float32(pre.Std[0])
 	x := make([]float32, rows*28*28)
 	for i := 0; i < rows; i++ {
 		if got, want := labels[i], int64(ds.Label(i)); got != want {
@@ -102,7 +96,7 @@ func TestEmbedCommandMatchesCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tf.ApplyTo(img, x[i*28*28:(i+1)*28*28]); err != nil {
+		if err := pre.ImageTo(x[i*28*28:(i+1)*28*28], img); err != nil {
 			t.Fatal(err)
 		}
 	}

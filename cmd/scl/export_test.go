@@ -21,7 +21,7 @@ func TestExportCommand(t *testing.T) {
 		t.Setenv("SCL_ORT_LIB", lib)
 	}
 	c, err := checkpoint.New(models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, ProjectorHidden: 16, ProjectorOut: 4},
-		checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L"}, 7)
+		checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L"}, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestExportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ChannelOrder != "L" || p.ImageSize != 28 || p.TrainingStep != 17 {
+	if p.Order != "L" || p.ImageSize != 28 || p.TrainingStep != 17 {
 		t.Errorf("got preprocessing %+v, want L, 28, step 17", p)
 	}
 	if err := app.Run([]string{"scl", "export", "--checkpoint", filepath.Join(dir, "missing"), "--out", out}); err == nil || !strings.Contains(err.Error(), "config.json not found") {
@@ -58,7 +58,7 @@ func TestExportCommand(t *testing.T) {
 // directory does not exist yet (it used to fail opening "newdir/.model.onnx.tmp-…").
 func TestExportCommandCreatesOutDir(t *testing.T) {
 	c, err := checkpoint.New(models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, ProjectorHidden: 16, ProjectorOut: 4},
-		checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L"}, 7)
+		checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L"}, 7)
 	if err != nil {
 		t.Fatal(err)
 	}

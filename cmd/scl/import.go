@@ -62,7 +62,7 @@ func importCommand() *cli.Command {
 			}
 			fmt.Fprintf(c.App.Writer, "imported %s (%s, %s layout): %s, projector %d → %d, image size %d → %s\n",
 				file, res.Provenance.Format, res.Provenance.Layout, desc, m.ProjectorHidden, m.ProjectorOut,
-				res.Checkpoint.Config.Data.ImageSize, out)
+				res.Checkpoint.Config.Data.Height, out)
 			for _, n := range res.Provenance.Notes {
 				fmt.Fprintf(c.App.Writer, "note: %s\n", n)
 			}

@@ -129,6 +129,17 @@ func growF(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// Resizer resamples whole images with PIL's antialiased bilinear filter, the project's one
+// resize (views, evaluation and inference inputs). It keeps its buffers between calls; not safe
+// for concurrent use.
+type Resizer struct{ rz resizer }
+
+// Resize writes img resized to ow×oh into dst: img.C float32 planes of ow·oh values on the
+// 0..1 scale (plane p at dst[p*ow*oh:]).
+func (r *Resizer) Resize(dst []float32, img data.Image, ow, oh int) {
+	r.rz.resizeTo(dst, img, Crop{W: img.W, H: img.H}, ow, oh, false)
+}
+
 // resizer holds the buffers of ResizeTo.
 type resizer struct {
 	h, v taps

@@ -1,11 +1,12 @@
 // Package augment implements the image transforms of SPEC §6: the random global and local views
-// of multi-crop self-supervised training and the deterministic inference transform.
+// of multi-crop self-supervised training, and the one resampler ([Resizer]) that the
+// inference preprocessing (package preprocess) shares.
 //
 // A view is RandomResizedCrop (torchvision's sampling, PIL's antialiased bilinear resampling) →
 // horizontal flip → ColorJitter (brightness, contrast, saturation, hue, in random order) →
 // random grayscale → Gaussian blur (reflect padding) → solarize → normalise. [MultiCrop] holds
-// the view list (G global then Lc local, [NewMultiCrop]); [Inference] resizes, scales to [0,1]
-// and normalises. Both implement [Transform] and write float32 CHW buffers.
+// the view list (G global then Lc local, [NewMultiCrop]); it implements [Transform] (as
+// preprocess.Spec does for evaluation and extraction) and writes float32 CHW buffers.
 //
 // # Numerics
 //

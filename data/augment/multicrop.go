@@ -2,7 +2,6 @@ package augment
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/scl-dev/scl/data"
 )
@@ -187,87 +186,4 @@ func normalizeTo(dst, src []float32, mean, std float32) {
 	for i := range dst {
 		dst[i] = (src[i] - mean) * inv
 	}
-}
-
-// Inference is the evaluation transform (SPEC §6): resize the whole image to Size×Size with
-// PIL's antialiased bilinear filter, scale to [0,1], normalise. It has one view.
-type Inference struct {
-	Size      int
-	Channels  int
-	Mean, Std [3]float32
-}
-
-// NewInference returns the inference transform with the default normalisation.
-func NewInference(size, channels int) (*Inference, error) {
-	t := &Inference{Size: size, Channels: channels}
-	t.Mean, t.Std = DefaultNorm(channels)
-	return t, t.Validate()
-}
-
-// Validate checks the configuration.
-func (t *Inference) Validate() error {
-	if t.Size < 1 {
-		return fmt.Errorf("augment: inference size %d, want ≥ 1", t.Size)
-	}
-	if t.Channels != 1 && t.Channels != 3 {
-		return fmt.Errorf("augment: channels %d, want 1 or 3", t.Channels)
-	}
-	for c := range t.Channels {
-		if !(t.Std[c] > 0) || math.IsInf(float64(t.Std[c]), 0) {
-			return fmt.Errorf("augment: std[%d] = %v, want > 0", c, t.Std[c])
-		}
-	}
-	return nil
-}
-
-// Shapes is one [Channels, Size, Size] view.
-func (t *Inference) Shapes() []Shape { return []Shape{{C: t.Channels, H: t.Size, W: t.Size}} }
-
-// NewWorker returns a worker with its own buffers.
-func (t *Inference) NewWorker() Worker { return &inferenceWorker{t: t} }
-
-type inferenceWorker struct {
-	t   *Inference
-	rz  resizer
-	buf []float32
-}
-
-// Apply ignores rng (the transform is deterministic); rng may be nil.
-func (w *inferenceWorker) Apply(img data.Image, _ *RNG, dst [][]float32) error {
-	if len(dst) != 1 {
-		return fmt.Errorf("augment: %d destination views, want 1", len(dst))
-	}
-	return w.t.applyTo(&w.rz, &w.buf, img, dst[0])
-}
-
-// ApplyTo writes the transformed image into dst (Channels·Size·Size floats, CHW). It allocates
-// its buffers; use a Worker in loops.
-func (t *Inference) ApplyTo(img data.Image, dst []float32) error {
-	var rz resizer
-	var buf []float32
-	return t.applyTo(&rz, &buf, img, dst)
-}
-
-func (t *Inference) applyTo(rz *resizer, buf *[]float32, img data.Image, dst []float32) error {
-	s := t.Size
-	n := s * s
-	if len(dst) != t.Channels*n {
-		return fmt.Errorf("augment: inference buffer of %d floats, want %d", len(dst), t.Channels*n)
-	}
-	if !img.Valid() {
-		return fmt.Errorf("augment: invalid image %dx%dx%d with %d bytes", img.W, img.H, img.C, len(img.Pix))
-	}
-	if img.C == 3 && t.Channels == 1 {
-		var err error
-		if img, err = img.ToChannels(1); err != nil {
-			return err
-		}
-	}
-	*buf = growF(*buf, img.C*n)
-	rz.resizeTo(*buf, img, Crop{W: img.W, H: img.H}, s, s, false)
-	for c := range t.Channels {
-		p := min(c, img.C-1)
-		normalizeTo(dst[c*n:(c+1)*n], (*buf)[p*n:(p+1)*n], t.Mean[c], t.Std[c])
-	}
-	return nil
 }

@@ -304,32 +304,6 @@ func TestGreyFastPath(t *testing.T) {
 	}
 }
 
-func TestInference(t *testing.T) {
-	img := data.Image{W: 3, H: 2, C: 1, Pix: []uint8{51, 51, 51, 51, 51, 51}}
-	tr, err := NewInference(4, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]float32, 3*16)
-	if err := tr.ApplyTo(img, out); err != nil {
-		t.Fatal(err)
-	}
-	for c := range 3 {
-		want := (0.2 - ImageNetMean[c]) / ImageNetStd[c]
-		for i := range 16 {
-			if d := math.Abs(float64(out[c*16+i] - want)); d > 1e-5 {
-				t.Fatalf("channel %d value %d got %v, want %v", c, i, out[c*16+i], want)
-			}
-		}
-	}
-	if err := tr.ApplyTo(img, out[:5]); err == nil {
-		t.Errorf("short buffer got nil error, want one")
-	}
-	if _, err := NewInference(0, 3); err == nil {
-		t.Errorf("size 0 got nil error, want one")
-	}
-}
-
 func TestMultiCropDeterministic(t *testing.T) {
 	img := gradientImage(40)
 	m, _ := NewMultiCrop(32, 2, 4, 3)

@@ -47,9 +47,8 @@ func Preview(img data.Image, m *MultiCrop, cfg PreviewConfig) (*image.NRGBA, err
 	out := image.NewNRGBA(image.Rect(0, 0, W, H))
 	draw.Draw(out, out.Bounds(), &image.Uniform{color.NRGBA{40, 40, 40, 255}}, image.Point{}, draw.Src)
 
-	inf := &Inference{Size: shapes[0].H, Channels: m.Channels, Mean: m.Mean, Std: m.Std}
-	src := make([]float32, shapes[0].Len())
-	if err := inf.ApplyTo(img, src); err != nil {
+	src, err := resized(img, shapes[0], m)
+	if err != nil {
 		return nil, err
 	}
 	views := make([][]float32, len(shapes))
@@ -89,4 +88,20 @@ func paint(dst *image.NRGBA, x0, y0 int, v []float32, s Shape, m *MultiCrop, zoo
 			}
 		}
 	}
+}
+
+// resized is the whole image at the global view's shape, normalised as the views are.
+func resized(img data.Image, s Shape, m *MultiCrop) ([]float32, error) {
+	img, err := img.ToChannels(s.C)
+	if err != nil {
+		return nil, fmt.Errorf("augment: preview: %w", err)
+	}
+	out := make([]float32, s.Len())
+	var rz Resizer
+	rz.Resize(out, img, s.W, s.H)
+	n := s.H * s.W
+	for c := range s.C {
+		normalizeTo(out[c*n:(c+1)*n], out[c*n:(c+1)*n], m.Mean[c], m.Std[c])
+	}
+	return out, nil
 }

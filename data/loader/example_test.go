@@ -8,6 +8,7 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
+	"github.com/scl-dev/scl/preprocess"
 )
 
 // A training epoch over Fashion-MNIST with SPEC §6's multi-crop views, resumed at batch 10.
@@ -53,7 +54,7 @@ func Example_extraction() {
 		return
 	}
 	shard, _ := data.Shard(ds, 1, 4) // the second of four contiguous shards
-	tf, _ := augment.NewInference(28, 1)
+	tf := preprocess.Default(28, 1, "fashion_mnist")
 	l, err := loader.New(loader.Config{Dataset: shard, Transform: tf, BatchSize: 500})
 	if err != nil {
 		fmt.Println(err)

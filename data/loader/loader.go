@@ -16,7 +16,7 @@ import (
 // Config configures a Loader. Zero values take the documented defaults.
 type Config struct {
 	Dataset   data.Dataset      // required
-	Transform augment.Transform // required: augment.MultiCrop for training, augment.Inference for extraction
+	Transform augment.Transform // required: augment.MultiCrop for training, preprocess.Spec for extraction
 	BatchSize int               // required, ≥ 1
 	Shuffle   bool              // reshuffle every epoch
 	DropLast  bool              // drop the final partial batch
