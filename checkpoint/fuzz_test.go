@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/preprocess"
 )
 
 // FuzzLoadConfig: any config.json either fails to load with an error or loads and validates,
@@ -62,5 +63,5 @@ func FuzzLoadConfig(f *testing.F) {
 
 var (
 	tinyModelConfig   = models.Config{Arch: models.ResNet18, Width: 8, Stem: models.StemCIFAR, ProjectorHidden: 16, ProjectorOut: 4}
-	tinyPreprocessing = Preprocessing{ImageSize: 16, Mean: ImageNetMean, Std: ImageNetStd, ChannelOrder: "RGB"}
+	tinyPreprocessing = preprocess.Default(16, 3, "")
 )
