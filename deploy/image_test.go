@@ -285,7 +285,7 @@ func checkImageConfig(t *testing.T, tag, version, commit string) {
 // writeModel exports a freshly initialised narrow grey ResNet-18 (28×28, 16-d features).
 func writeModel(t *testing.T, path string) {
 	t.Helper()
-	pre := checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L", Dataset: "fashion_mnist"}
+	pre := checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"}
 	c, err := checkpoint.New(models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 2, ProjectorHidden: 8, ProjectorOut: 4}, pre, 7)
 	if err != nil {
 		t.Fatal(err)
