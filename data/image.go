@@ -164,6 +164,33 @@ func FromImage(img image.Image) Image {
 			}
 		}
 		return out
+	case *image.RGBA: // 8-bit truecolour PNG: alpha-premultiplied, usually opaque
+		out := Image{W: w, H: h, C: 3, Pix: make([]uint8, w*h*3)}
+		for y := range h {
+			o := src.PixOffset(r.Min.X, r.Min.Y+y)
+			row := src.Pix[o : o+4*w]
+			for x := range w {
+				p := out.Pix[(y*w+x)*3:]
+				p[0], p[1], p[2] = unpremultiply(row[4*x], row[4*x+1], row[4*x+2], row[4*x+3])
+			}
+		}
+		return out
+	case *image.Paletted: // paletted PNG: convert the palette once, then look pixels up
+		var lut [256][3]uint8
+		for i, c := range src.Palette {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			lut[i] = [3]uint8{n.R, n.G, n.B}
+		}
+		out := Image{W: w, H: h, C: 3, Pix: make([]uint8, w*h*3)}
+		for y := range h {
+			o := src.PixOffset(r.Min.X, r.Min.Y+y)
+			for x, idx := range src.Pix[o : o+w] {
+				p := out.Pix[(y*w+x)*3:]
+				c := lut[idx] // indices beyond the palette read as black, as At does
+				p[0], p[1], p[2] = c[0], c[1], c[2]
+			}
+		}
+		return out
 	}
 	out := Image{W: w, H: h, C: 3, Pix: make([]uint8, w*h*3)}
 	for y := range h {
@@ -174,6 +201,19 @@ func FromImage(img image.Image) Image {
 		}
 	}
 	return out
+}
+
+// unpremultiply is color.NRGBAModel's conversion of one alpha-premultiplied 8-bit pixel.
+func unpremultiply(r, g, b, a uint8) (uint8, uint8, uint8) {
+	switch a {
+	case 0xff:
+		return r, g, b
+	case 0:
+		return 0, 0, 0
+	}
+	a16 := uint32(a) * 0x101
+	f := func(v uint8) uint8 { return uint8((uint32(v) * 0x101 * 0xffff / a16) >> 8) }
+	return f(r), f(g), f(b)
 }
 
 // ToStd converts an Image to a standard library image (*image.Gray or *image.NRGBA), e.g. for
