@@ -2,7 +2,7 @@
 # Runs every benchmark; each prints a ratio against a baseline measured in the same run.
 #
 #   scripts/bench.sh               # all of them (about 15 minutes on 2 cores)
-#   scripts/bench.sh torch data    # a selection: torch data probe infer train dist
+#   scripts/bench.sh torch data    # a selection: torch data probe infer train dist search
 #
 # Comparison baselines in Python (torch, torchvision, scikit-learn) come from Debian's packages,
 # installed by `scripts/setup.sh --bench` (make bench does it); they are never used by scl itself.
@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export SCL_ORT_LIB=${SCL_ORT_LIB:-$root/.deps/lib/libonnxruntime.so.1}
 
-all=(torch data probe infer train dist)
+all=(torch data probe infer train dist search)
 sel=("$@")
 [ ${#sel[@]} -gt 0 ] || sel=("${all[@]}")
 
@@ -30,6 +30,8 @@ for b in "${sel[@]}"; do
     train) bench/train/run.sh ;;
     # 2-process data-parallel scaling with Gloo on loopback.
     dist) go run ./bench/dist ;;
+    # Nearest-neighbour search, 1M × 128: exact (gonum GEMM) and HNSW vs brute-force NumPy.
+    search) go run ./bench/search ;;
     *) echo "bench: unknown benchmark $b (expected one of: ${all[*]})" >&2; exit 2 ;;
   esac
 done

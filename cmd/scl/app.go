@@ -19,6 +19,7 @@ func newApp() *cli.App {
 			importCommand(),
 			exportCommand(),
 			embedCommand(),
+			indexCommand(),
 			probeCommand(),
 			serveCommand(),
 			dataCommand(),
