@@ -20,6 +20,7 @@ func newApp() *cli.App {
 			exportCommand(),
 			embedCommand(),
 			indexCommand(),
+			neighborsCommand(),
 			probeCommand(),
 			serveCommand(),
 			dataCommand(),
