@@ -34,7 +34,7 @@ func fashionFeatures(t *testing.T) (model, feats string) {
 		t.Skipf("Fashion-MNIST not available (%v): run scripts/setup.sh", err)
 	}
 	ds.Close()
-	pre := checkpoint.Preprocessing{ImageSize: 28, Mean: []float64{0.286}, Std: []float64{0.353}, ChannelOrder: "L"}
+	pre := checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L"}
 	c, err := checkpoint.New(models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, ProjectorHidden: 16, ProjectorOut: 4}, pre, 3)
 	if err != nil {
 		t.Fatal(err)
