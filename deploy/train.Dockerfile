@@ -1,6 +1,6 @@
 # The training image for CPU nodes: `scl` built with libtorch (Debian 12's libtorch 1.13.1, CPU)
 # and its Gloo back end for multi-process training, plus the ONNX Runtime CPU library, so one
-# image runs train, export, embed and probe. About 1.5 GB (libtorch's dependencies). Build it
+# image runs train, export, embed and probe. About 1.3 GB (libtorch's dependencies). Build it
 # from the repository root:
 #
 #   podman build --format docker -f deploy/train.Dockerfile -t scl-train:$(make -s version) \
@@ -12,8 +12,11 @@
 #   podman run --read-only -v /data/fashion:/data:ro -v $PWD/runs:/runs scl-train:<version> \
 #     train --dataset folder --data-dir /data --out /runs/r1 --max-time 1h
 #
-# The CUDA variant is deploy/train-cuda.Dockerfile. This recipe is not built by CI (libtorch's
-# packages make it a ~10-minute, ~1.5 GB build); deploy/Dockerfile is, by `make image-test`.
+# The CUDA variant is deploy/train-cuda.Dockerfile. CI does not build this recipe (libtorch's
+# packages and C++ make it a ~25-minute build on 2 cores); it was built once by hand against the
+# offline base images (scripts/offline-bases.sh) and ran `train --max-steps 2` on Fashion-MNIST,
+# `export` and `embed` as user 10001 with a read-only root. deploy/Dockerfile is built and run
+# by every `make image-test`.
 
 ARG GO_VERSION=1.26
 
