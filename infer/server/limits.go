@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -51,11 +52,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	deadline := time.Now().Add(s.cfg.BodyTimeout)
 	_ = rc.SetReadDeadline(deadline) // unsupported by httptest recorders: the limit below still holds
 	limited := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(limited)
+	body, err := readAllCapped(limited, r.ContentLength, s.cfg.MaxBodyBytes)
 	var tooBig *http.MaxBytesError
 	var ne net.Error
 	if err != nil {
@@ -66,13 +63,40 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	switch {
 	case err == nil:
 		_ = rc.SetReadDeadline(time.Time{})
-		return buf.Bytes(), nil
+		return body, nil
 	case errors.As(err, &tooBig):
 		return nil, err
 	case errors.As(err, &ne) && ne.Timeout(), time.Now().After(deadline):
 		return nil, &Error{Status: http.StatusRequestTimeout, Msg: fmt.Sprintf("request body not received within %s", s.cfg.BodyTimeout)}
 	}
 	return nil, &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("reading the request body: %v", err)}
+}
+
+// readAllCapped reads r to its end into one buffer: of the announced size when known,
+// otherwise grown by doubling but never beyond limit+1 bytes, so that a body of unknown
+// length costs at most its size plus the smaller buffers left behind (bytes.Buffer would
+// double past the limit).
+func readAllCapped(r io.Reader, size, limit int64) ([]byte, error) {
+	c := int64(64 << 10)
+	if size >= 0 {
+		c = size + 1 // +1: the read that sees EOF
+	}
+	buf := make([]byte, 0, min(c, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // pixelBudget bounds the pixels being decoded and preprocessed at once across all requests,
