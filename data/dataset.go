@@ -2,7 +2,6 @@ package data
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Dataset is a fixed, indexed collection of images. Implementations are safe for concurrent use.
@@ -41,33 +40,20 @@ type Info struct {
 // NumClasses is len(Classes).
 func (i Info) NumClasses() int { return len(i.Classes) }
 
-// ImageSizeFor returns the training view size s of SPEC §6 for a data set name, or 0.
-func ImageSizeFor(name string) int {
-	switch strings.ToLower(name) {
-	case "fashion_mnist", "fashion-mnist", "fashionmnist":
-		return 28
-	case "cifar10", "cifar-10", "cifar100", "cifar-100", "cifar100_coarse", "cifar-100-coarse":
-		return 32
-	case "stl10", "stl-10":
-		return 96
-	case "tiny_imagenet", "tiny-imagenet", "tinyimagenet":
-		return 64
-	case "food101", "food-101", "imagenet1k", "imagenet", "imagenet-1k":
-		return 192
-	}
-	return 0
-}
-
 // Shard returns shard i of n of d: the contiguous range [i·N/n, (i+1)·N/n) of items, so shards
 // concatenated in order give d back. The shard shares d (closing it closes d).
 func Shard(d Dataset, i, n int) (Dataset, error) {
 	if n < 1 || i < 0 || i >= n {
 		return nil, fmt.Errorf("data: shard %d/%d, want 0 ≤ index < count and count ≥ 1", i, n)
 	}
-	total := d.Len()
-	lo := int(int64(i) * int64(total) / int64(n))
-	hi := int(int64(i+1) * int64(total) / int64(n))
+	lo, hi := ShardRange(i, n, d.Len())
 	return Subset(d, lo, hi)
+}
+
+// ShardRange returns the items [lo, hi) = [i·total/n, (i+1)·total/n) of shard i of n (0 ≤ i < n):
+// contiguous ranges that cover [0, total) in order, their sizes differing by at most one.
+func ShardRange(i, n, total int) (lo, hi int) {
+	return int(int64(i) * int64(total) / int64(n)), int(int64(i+1) * int64(total) / int64(n))
 }
 
 // Subset returns items [lo, hi) of d as a data set sharing d.

@@ -24,12 +24,16 @@ const (
 	ManifestFile = "manifest.json"
 )
 
+// DefaultBatchSize is the number of images per inference run of Extract and EmbedDataset
+// when ExtractConfig.BatchSize is 0.
+const DefaultBatchSize = 64
+
 // ExtractConfig configures Extract. Zero values mean the documented defaults.
 type ExtractConfig struct {
 	Encoder *Encoder     // required
 	Dataset data.Dataset // required; not closed by Extract
 	Out     string       // output folder (created); shards go to sub-folders, see ShardDir
-	// BatchSize is the number of images per inference run (default 64).
+	// BatchSize is the number of images per inference run (default DefaultBatchSize).
 	BatchSize int
 	// Workers is the number of goroutines decoding and preprocessing (default GOMAXPROCS).
 	// They fill the next batches while the current one runs.
@@ -105,7 +109,7 @@ func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("infer: shard %d of %d: want 0 <= shard < shards", cfg.Shard, cfg.Shards)
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 64
+		cfg.BatchSize = DefaultBatchSize
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -114,7 +118,7 @@ func Extract(ctx context.Context, cfg ExtractConfig) (Manifest, error) {
 		cfg.Model = cfg.Encoder.Session.Path()
 	}
 	total := cfg.Dataset.Len()
-	lo, hi := cfg.Shard*total/cfg.Shards, (cfg.Shard+1)*total/cfg.Shards
+	lo, hi := data.ShardRange(cfg.Shard, cfg.Shards, total)
 	info := cfg.Dataset.Info()
 	enc := cfg.Encoder
 	m := Manifest{
@@ -275,7 +279,7 @@ func EmbedDataset(ctx context.Context, cfg ExtractConfig) (*Features, error) {
 func pipeline(ctx context.Context, enc *Encoder, d data.Dataset, lo, hi, B, nworkers int,
 	progress func(done, total int), sink func([]float32, []int64, []string) error) error {
 	if B <= 0 {
-		B = 64
+		B = DefaultBatchSize
 	}
 	if nworkers <= 0 {
 		nworkers = runtime.GOMAXPROCS(0)

@@ -196,7 +196,7 @@ type Config struct {
 	// Resume names a checkpoint directory to continue from, or "auto" for the newest checkpoint
 	// under OutDir ("" starts afresh).
 	Resume string
-	// LogEvery writes a metrics record every N steps (1).
+	// LogEvery writes a metrics record every N steps (10; the last step is always recorded).
 	LogEvery int
 	// Plot renders the curves of metrics.jsonl to curves.png at the end of the run (true).
 	Plot bool
@@ -241,7 +241,7 @@ func DefaultConfig() Config {
 		OutDir:               "runs/scl",
 		CheckpointEvery:      1000,
 		KeepCheckpoints:      3,
-		LogEvery:             1,
+		LogEvery:             10,
 		EvalK:                200,
 		Plot:                 true,
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/internal/atomicfile"
+	"github.com/scl-dev/scl/train"
 )
 
 // dataCommand groups the data set tools: preview (augmentations as a PNG grid) and info.
@@ -30,7 +31,7 @@ func dataCommand() *cli.Command {
 // dataSourceFlags name a data set as data.Open understands it.
 func dataSourceFlags(defaultSplit string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Value: "fashion_mnist", Usage: "fashion_mnist, cifar10, cifar100, cifar100_coarse, stl10, tiny_imagenet, food101, imagenet1k, folder or files"},
+		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Value: "fashion_mnist", Usage: "data set: " + strings.Join(data.Names(), ", ") + ", or another name for a labeled image folder"},
 		&cli.StringFlag{Name: "split", Value: defaultSplit, Usage: "train, test, unlabeled (stl10), or a folder split"},
 		&cli.StringFlag{Name: "data-dir", Usage: "directory holding the data set (fashion_mnist defaults to " + data.FashionMNISTDir + ")"},
 		&cli.StringFlag{Name: "list", Usage: "file list, one image path per line (dataset files)"},
@@ -46,9 +47,9 @@ func dataPreviewCommand() *cli.Command {
 		&cli.StringFlag{Name: "image", Usage: "preview this JPEG/PNG file instead of a data set item"},
 		&cli.IntFlag{Name: "index", Aliases: []string{"i"}, Usage: "data set item to preview"},
 		&cli.IntFlag{Name: "image-size", Aliases: []string{"s"}, Usage: "global view size (default: the data set's, SPEC §6)"},
-		&cli.IntFlag{Name: "num_global_views", Value: 2, Usage: "global views per image"},
-		&cli.IntFlag{Name: "num_local_views", Value: 4, Usage: "local views per image"},
-		&cli.IntFlag{Name: "channels", Value: 3, Usage: "output channels: 3 (grey replicated) or 1"},
+		&cli.IntFlag{Name: flagGlobalViews, Aliases: []string{"num_global_views"}, Value: train.DefaultConfig().GlobalViews, Usage: "global views per image"},
+		&cli.IntFlag{Name: flagLocalViews, Aliases: []string{"num_local_views"}, Value: train.DefaultConfig().LocalViews, Usage: "local views per image"},
+		&cli.IntFlag{Name: "channels", Value: train.DefaultConfig().InChannels, Usage: "output channels: 3 (grey replicated) or 1"},
 		&cli.IntFlag{Name: "rows", Value: 4, Usage: "independent draws, one row each"},
 		&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "random seed"},
 		&cli.IntFlag{Name: "zoom", Usage: "pixel zoom (default: global views ≥ 128 px)"},
@@ -69,7 +70,7 @@ func dataPreviewCommand() *cli.Command {
 			if size <= 0 {
 				return fmt.Errorf("data preview: unknown view size for %s, want --image-size", name)
 			}
-			m, err := augment.NewMultiCrop(size, c.Int("num_global_views"), c.Int("num_local_views"), c.Int("channels"))
+			m, err := augment.NewMultiCrop(size, c.Int(flagGlobalViews), c.Int(flagLocalViews), c.Int("channels"))
 			if err != nil {
 				return fmt.Errorf("data preview: %w", err)
 			}
@@ -86,7 +87,7 @@ func dataPreviewCommand() *cli.Command {
 				return fmt.Errorf("data preview: %w", err)
 			}
 			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %d rows × (source + %d global %d px + %d local %d px)\n",
-				out, name, c.Int("rows"), c.Int("num_global_views"), size, c.Int("num_local_views"), augment.LocalView(size).Size)
+				out, name, c.Int("rows"), c.Int(flagGlobalViews), size, c.Int(flagLocalViews), augment.LocalView(size).Size)
 			return nil
 		},
 	}

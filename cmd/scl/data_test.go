@@ -40,6 +40,21 @@ func TestDataPreviewCommand(t *testing.T) {
 	if cfg.Width != 7*68+4 || cfg.Height != 2*68+4 {
 		t.Errorf("grid size got %dx%d, want %dx%d", cfg.Width, cfg.Height, 7*68+4, 2*68+4)
 	}
+	// The view counts, in scl train's spelling or the reference's: 1 global + 2 local views.
+	for _, spelling := range [][]string{{"--num-global-views", "--num-local-views"}, {"--num_global_views", "--num_local_views"}} {
+		o := filepath.Join(dir, "views.png")
+		if err := newApp().Run([]string{"scl", "data", "preview", "--image", in, "-s", "32", "--rows", "1", "--zoom", "2", spelling[0], "1", spelling[1], "2", "-o", o}); err != nil {
+			t.Fatalf("%v: %v", spelling, err)
+		}
+		g, err := os.ReadFile(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := png.DecodeConfig(bytes.NewReader(g))
+		if err != nil || c.Width != 4*68+4 {
+			t.Errorf("%v: grid width %d (%v), want 4 cells: %d", spelling, c.Width, err, 4*68+4)
+		}
+	}
 	if !strings.Contains(stdout.String(), "wrote "+out) {
 		t.Errorf("output got %q, want it to name %s", stdout.String(), out)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -64,13 +65,13 @@ func openEncoder(c *cli.Context, noSpin bool) (*infer.Encoder, error) {
 // embedCommand maps `scl embed` flags onto infer.Extract, and `scl embed merge` onto infer.Merge.
 func embedCommand() *cli.Command {
 	flags := append(encoderFlags(false),
-		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Usage: "data set: fashion_mnist, cifar10, stl10, folder, files, or a folder-type name (tiny_imagenet, food101, imagenet1k)"},
+		&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Usage: "data set: " + strings.Join(data.Names(), ", ") + ", or another name for a labeled image folder"},
 		&cli.StringFlag{Name: "split", Value: "test", Usage: "split: train, test, unlabeled (stl10), or any name for folders"},
 		&cli.StringFlag{Name: "data-dir", Usage: "directory of the data set files or images (fashion_mnist defaults to the Debian package's)"},
 		&cli.StringFlag{Name: "list", Usage: "file list, one image path per line (implies --dataset files)"},
 		&cli.BoolFlag{Name: "skip-corrupt", Usage: "skip unreadable images in folders instead of failing"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder (required)"},
-		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 64, Usage: "images per inference run"},
+		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: infer.DefaultBatchSize, Usage: "images per inference run"},
 		&cli.IntFlag{Name: "workers", Usage: "decode/preprocess goroutines (0: one per core)"},
 		&cli.StringFlag{Name: "shard", Usage: "i/N: extract shard i of N (default from JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT or a Slurm array's SLURM_ARRAY_TASK_ID/MIN/MAX/STEP)"},
 		&cli.BoolFlag{Name: "force", Usage: "overwrite an --out holding features of another model file, preprocessing, data source, range or normalisation"},
@@ -145,7 +146,7 @@ func runEmbed(c *cli.Context) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	total := ds.Len()
-	lo, hi := shard*total/shards, (shard+1)*total/shards
+	lo, hi := data.ShardRange(shard, shards, total)
 	fmt.Fprintf(c.App.ErrWriter, "embed: %s (%s, %d-d, %s) on %s/%s items [%d, %d) shard %d/%d\n",
 		c.String("model"), enc.Session.Provider(), enc.Dim(), sizeText(enc.Preprocess), ds.Info().Name, ds.Info().Split, lo, hi, shard, shards)
 	m, err := infer.Extract(ctx, infer.ExtractConfig{

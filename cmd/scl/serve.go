@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,19 +20,19 @@ func serveCommand() *cli.Command {
 	flags := append(encoderFlags(true),
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (use :8080 to listen on every interface)"},
 		&cli.StringFlag{Name: "name", Usage: "model name reported in responses (default: the model file's base name)"},
-		&cli.IntFlag{Name: "max-batch", Value: 32, Usage: "largest dynamic batch (images)"},
-		&cli.DurationFlag{Name: "max-wait", Value: 5 * time.Millisecond, Usage: "longest wait for a batch to fill after its first image"},
-		&cli.IntFlag{Name: "max-concurrent", Value: 256, Usage: "embedding requests served at once; more get 429"},
-		&cli.Int64Flag{Name: "max-body", Value: 32 << 20, Usage: "request body limit in bytes; larger bodies get 413"},
-		&cli.IntFlag{Name: "max-images", Value: 256, Usage: "images per request"},
-		&cli.Int64Flag{Name: "max-pixels", Usage: "largest image (width×height) decoded; larger ones get 400 (0: 16× the model's input area)"},
+		&cli.IntFlag{Name: "max-batch", Value: server.DefaultMaxBatch, Usage: "largest dynamic batch (images)"},
+		&cli.DurationFlag{Name: "max-wait", Value: server.DefaultMaxWait, Usage: "longest wait for a batch to fill after its first image"},
+		&cli.IntFlag{Name: "max-concurrent", Value: server.DefaultMaxConcurrent, Usage: "embedding requests served at once; more get 429"},
+		&cli.Int64Flag{Name: "max-body", Value: server.DefaultMaxBodyBytes, Usage: "request body limit in bytes; larger bodies get 413"},
+		&cli.IntFlag{Name: "max-images", Value: server.DefaultMaxImages, Usage: "images per request"},
+		&cli.Int64Flag{Name: "max-pixels", Usage: fmt.Sprintf("largest image (width×height) decoded; larger ones get 400 (0: %d× the model's input area)", server.DefaultMaxPixelsFactor)},
 		&cli.Int64Flag{Name: "decode-pixels", Usage: "pixels decoded at once over all requests, bounding decoding memory (0: 4 × max-pixels × cores)"},
 		&cli.IntFlag{Name: "max-conns", Usage: "open connections accepted at once (0: 2 × max-concurrent + 64)"},
 		&cli.DurationFlag{Name: "body-timeout", Usage: "time allowed to receive a request body, before a concurrency slot is taken (0: a third of --timeout)"},
 		&cli.BoolFlag{Name: "exact-size", Usage: "refuse images whose size differs from the model's instead of resizing them"},
 		&cli.StringFlag{Name: "api-key", EnvVars: []string{"SCL_API_KEY"}, Usage: "require Authorization: Bearer <key> on /v1/embeddings, /embed and /info"},
-		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "per-request timeout, including the wait for a batch"},
-		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "how long SIGTERM waits for in-flight requests"},
+		&cli.DurationFlag{Name: "timeout", Value: server.DefaultRequestTimeout, Usage: "per-request timeout, including the wait for a batch"},
+		&cli.DurationFlag{Name: "shutdown-grace", Value: server.DefaultShutdownGrace, Usage: "how long SIGTERM waits for in-flight requests"},
 	)
 	return &cli.Command{
 		Name:      "serve",

@@ -177,7 +177,7 @@ func openTrainData(c *cli.Context, cfg train.Config) (train.Data, func(), error)
 	name := c.String(flagDataset)
 	split := c.String(flagSplit)
 	if split == "" {
-		split = defaultSplit(name)
+		split = data.PretrainSplit(name)
 	}
 	ds, err := data.Open(data.Source{Name: name, Split: split, Dir: c.String(flagDataDir)})
 	if err != nil {

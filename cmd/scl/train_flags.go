@@ -55,8 +55,6 @@ const (
 	flagBeta           = "beta"
 	flagBetaAfter      = "update-beta-after-step"
 	flagBetaEvery      = "update-beta-every-n-steps"
-	flagGlobalViews    = "num-global-views"
-	flagLocalViews     = "num-local-views"
 	flagResume         = "resume"
 	flagCkptEvery      = "checkpoint-every"
 	flagKeep           = "keep-checkpoints"
@@ -85,7 +83,7 @@ func trainFlags() []cli.Flag {
 	return []cli.Flag{
 		// Data.
 		&cli.StringFlag{Name: flagDataset, Aliases: []string{"dataset_name"}, Value: "fashion_mnist", Category: "data",
-			Usage: "data set: fashion_mnist, cifar10, stl10, tiny_imagenet, food101, imagenet1k, folder or files"},
+			Usage: "data set: " + strings.Join(data.Names(), ", ") + ", or another name for a labeled image folder"},
 		&cli.StringFlag{Name: flagDataDir, Aliases: []string{"dataset_path"}, Category: "data",
 			Usage: "directory holding the data set (fashion_mnist defaults to the Debian package's)"},
 		&cli.StringFlag{Name: flagSplit, Category: "data", Usage: "split to pretrain on (default: unlabeled for stl10, train otherwise)"},
@@ -142,7 +140,7 @@ func trainFlags() []cli.Flag {
 			Usage: "checkpoint directory to resume from, auto for the newest under --out, or a PyTorch weight file (.pth/.pt/.safetensors, e.g. the reference's scl_model.pth) or an `scl import` directory to start from (weights only)"},
 		&cli.IntFlag{Name: flagCkptEvery, Value: d.CheckpointEvery, Category: "run", Usage: "checkpoint every N steps (0: only at the end and on interruption)"},
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
-		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: 10, Category: "run", Usage: "metrics record every N steps"},
+		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: d.LogEvery, Category: "run", Usage: "metrics record every N steps"},
 		&cli.StringFlag{Name: flagDevice, Value: d.Device.String(), Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
 		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: the CPUs not given to --workers)"},
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
@@ -161,14 +159,6 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagEvalLimit, Value: 10000, Category: "evaluation", Usage: "use at most N images of each evaluation split (0: all)"},
 		&cli.BoolFlag{Name: flagProbe, Category: "evaluation", Usage: "fit the linear probe on the evaluation split at the end"},
 	}
-}
-
-// defaultSplit returns the pretraining split of a data set: stl10 trains on its unlabeled split.
-func defaultSplit(dataset string) string {
-	if strings.EqualFold(dataset, "stl10") {
-		return "unlabeled"
-	}
-	return "train"
 }
 
 // configFromFlags maps the parsed flags onto a training configuration.

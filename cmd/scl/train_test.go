@@ -71,7 +71,9 @@ func TestReferenceREADMECommands(t *testing.T) {
 			nil,
 			func(c train.Config) bool {
 				d := train.DefaultConfig()
-				return c.LR == d.LR && c.WeightDecay == d.WeightDecay && c.Beta == d.Beta && c.Gamma == d.Gamma && c.BatchSize == 256
+				return c.LR == d.LR && c.WeightDecay == d.WeightDecay && c.Beta == d.Beta && c.Gamma == d.Gamma && c.BatchSize == 256 &&
+					c.LogEvery == d.LogEvery && c.Device == d.Device && c.Encoder == d.Encoder && c.Stem == d.Stem &&
+					c.Optimizer == d.Optimizer && c.LRSchedule == d.LRSchedule && c.EvalK == d.EvalK && c.KeepCheckpoints == d.KeepCheckpoints
 			},
 		},
 	}

@@ -69,31 +69,31 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: config needs an encoder")
 	}
 	if cfg.Model == "" {
-		cfg.Model = "scl"
+		cfg.Model = DefaultModel
 	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
 		}
 	}
-	def(&cfg.MaxBatch, 32)
-	def(&cfg.Runners, 1)
-	def(&cfg.MaxConcurrent, 256)
-	def(&cfg.MaxImages, 256)
+	def(&cfg.MaxBatch, DefaultMaxBatch)
+	def(&cfg.Runners, DefaultRunners)
+	def(&cfg.MaxConcurrent, DefaultMaxConcurrent)
+	def(&cfg.MaxImages, DefaultMaxImages)
 	if cfg.MaxWait == 0 {
-		cfg.MaxWait = 5 * time.Millisecond
+		cfg.MaxWait = DefaultMaxWait
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 32 << 20
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = 16 * int64(cfg.Encoder.Preprocess.Width) * int64(cfg.Encoder.Preprocess.Height)
+		cfg.MaxPixels = DefaultMaxPixelsFactor * int64(cfg.Encoder.Preprocess.Width) * int64(cfg.Encoder.Preprocess.Height)
 	}
 	if cfg.DecodePixels <= 0 {
 		cfg.DecodePixels = 4 * cfg.MaxPixels * int64(runtime.GOMAXPROCS(0))
 	}
 	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 30 * time.Second
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = cfg.RequestTimeout / 3
@@ -102,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxConns = 2*cfg.MaxConcurrent + 64
 	}
 	if cfg.ShutdownGrace <= 0 {
-		cfg.ShutdownGrace = 30 * time.Second
+		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
 	s := &Server{cfg: cfg, enc: cfg.Encoder, m: newMetrics(cfg.MaxBatch), slots: make(chan struct{}, cfg.MaxConcurrent),
 		pixels: newPixelBudget(cfg.DecodePixels)}
