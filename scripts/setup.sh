@@ -47,4 +47,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Chromium drives the web page's browser test (infer/server); without it that test skips and
+# says why, so a failed install is a warning, not an error.
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing Debian's chromium (browser test of the web page)"
+  chromium_sudo=""
+  if [ "$(id -u)" != 0 ]; then chromium_sudo="sudo"; fi
+  if ! DEBIAN_FRONTEND=noninteractive $chromium_sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null; then
+    echo "setup: warning: chromium could not be installed; the browser test will skip" >&2
+  fi
+fi
+
 "$root/scripts/ort-fetch.sh" "$deps/lib"

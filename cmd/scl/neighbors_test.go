@@ -150,3 +150,38 @@ func sameColor(a, b color.Color) bool {
 	r2, g2, b2, _ := b.RGBA()
 	return r1 == r2 && g1 == g2 && b1 == b2
 }
+
+func TestPlotEmbeddingsCommand(t *testing.T) {
+	_, feats := fashionFeatures(t)
+	out := filepath.Join(t.TempDir(), "map.png")
+	if got, err := runApp(t, "plot", "embeddings", "--features", feats, "--method", "both", "--iterations", "300", "--out", out); err != nil {
+		t.Fatalf("scl plot embeddings: %v\n%s", err, got)
+	}
+	img := decodePNG(t, out)
+	// Two maps side by side, each at least its 560-px plot area wide.
+	if b := img.Bounds(); b.Dx() < 2*560 || b.Dy() < 560 {
+		t.Fatalf("map is %d×%d, want two 560-px maps side by side", b.Dx(), b.Dy())
+	}
+	// Every Fashion-MNIST class present in the 200 items has its colour drawn.
+	f, _ := search.LoadFeatures(feats)
+	present := map[int64]bool{}
+	for _, l := range f.Labels {
+		present[l] = true
+	}
+	seen := map[color.RGBA]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 0xff}] = true
+		}
+	}
+	for l := range present {
+		if !seen[viz.Palette[l]] {
+			t.Errorf("class %d (%s): its colour %v is not drawn", l, f.Classes[l], viz.Palette[l])
+		}
+	}
+	if _, err := runApp(t, "plot", "embeddings", "--features", feats, "--method", "umap"); err == nil {
+		t.Error("--method umap: got no error")
+	}
+}

@@ -11,9 +11,10 @@ import (
 // plotCommand is `scl plot`: training curves from a metrics file to PNG.
 func plotCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "plot",
-		Usage:     "render training curves (" + metrics.FileName + " of scl train) to a PNG image",
-		ArgsUsage: "RUN_DIR|METRICS.jsonl",
+		Name:        "plot",
+		Usage:       "render training curves (" + metrics.FileName + " of scl train) to a PNG image",
+		ArgsUsage:   "RUN_DIR|METRICS.jsonl",
+		Subcommands: []*cli.Command{plotEmbeddingsCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "PNG to write (default: " + metrics.PlotName + " beside the metrics file)"},
 		},

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scl-dev/scl/infer/server"
+	"github.com/scl-dev/scl/search"
 )
 
 // serveCommand maps `scl serve` flags onto infer/server.
@@ -32,6 +33,9 @@ func serveCommand() *cli.Command {
 		&cli.BoolFlag{Name: "exact-size", Usage: "refuse images whose size differs from the model's instead of resizing them"},
 		&cli.StringFlag{Name: "api-key", EnvVars: []string{"SCL_API_KEY"}, Usage: "require Authorization: Bearer <key> on /v1/embeddings, /embed and /info"},
 		&cli.DurationFlag{Name: "timeout", Value: server.DefaultRequestTimeout, Usage: "per-request timeout, including the wait for a batch"},
+		&cli.StringFlag{Name: "index", Usage: "index folder written by scl index: enables POST /v1/search and the search page at /"},
+		&cli.StringFlag{Name: "data-dir", Usage: "where the indexed images are, when they moved since scl embed (thumbnails)"},
+		&cli.StringFlag{Name: "runs", Usage: "training run folder (metrics.jsonl) shown by the page at /run"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: server.DefaultShutdownGrace, Usage: "how long SIGTERM waits for in-flight requests"},
 	)
 	return &cli.Command{
@@ -55,7 +59,21 @@ func serveCommand() *cli.Command {
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(c.String("model")), filepath.Ext(c.String("model")))
 			}
+			var ix *search.Index
+			var images *search.Images
+			if p := c.String("index"); p != "" {
+				if ix, err = search.Open(p); err != nil {
+					return fmt.Errorf("serve: %w", err)
+				}
+				if ix.Dim() != enc.Dim() {
+					return fmt.Errorf("serve: --index holds %d-d vectors, the model's embeddings are %d-d", ix.Dim(), enc.Dim())
+				}
+				images = search.NewImages(ix.Meta.Sources, ix.IDs)
+				images.Dir = c.String("data-dir")
+				defer images.Close()
+			}
 			srv, err := server.New(server.Config{
+				Index: ix, Images: images, RunDir: c.String("runs"),
 				Encoder: enc, Model: name, MaxBatch: c.Int("max-batch"), MaxWait: c.Duration("max-wait"),
 				MaxConcurrent: c.Int("max-concurrent"), MaxBodyBytes: c.Int64("max-body"), MaxImages: c.Int("max-images"),
 				ExactSize: c.Bool("exact-size"), APIKey: c.String("api-key"),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/scl-dev/scl/infer"
 	"github.com/scl-dev/scl/internal/buildinfo"
+	"github.com/scl-dev/scl/search"
 )
 
 // Config configures a Server. Zero values mean the documented defaults.
@@ -46,6 +47,15 @@ type Config struct {
 	APIKey         string
 	RequestTimeout time.Duration // per embedding request, including the wait for a batch (default 30s)
 	ShutdownGrace  time.Duration // how long Serve waits for in-flight requests on shutdown (default 30s)
+
+	// Index, when set, enables POST /v1/search, GET /v1/index and GET /v1/images/{row} (search.go);
+	// Images, optional, finds the indexed items' images for the last. Neither is closed by the
+	// server.
+	Index  *search.Index
+	Images *search.Images
+	// RunDir, when set, is the training run shown by the /run page: its metrics.jsonl and newest
+	// neighbors*.png (web.go).
+	RunDir string
 }
 
 // Server serves embeddings over HTTP. Create it with New; it is safe for concurrent use.
@@ -120,6 +130,8 @@ func New(cfg Config) (*Server, error) {
 			return &Error{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("method %s not allowed on %s, use %s", r.Method, path, method)}
 		}))
 	}
+	s.routeSearch(mux)
+	s.routeWeb(mux)
 	mux.HandleFunc("/", s.observe("other", func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	s.mux = mux
 	return s, nil
