@@ -88,5 +88,18 @@ $scl probe --train "$out/pixels/train" --test "$out/pixels/test" --report "$out/
 step "results: Fashion-MNIST, probes fitted on train, scored on test"
 $scl report --markdown "scl pretrained ($(basename "$final_ckpt"))=$out/pretrained/report.json" \
   "random-init encoder=$out/random/report.json" "raw pixels=$out/pixels/report.json" | tee "$out/results.md"
+
+step "pictures: what each encoder learned (test queries, nearest train images; t-SNE of the test set)"
+for m in pretrained random; do
+  $scl neighbors --features "$out/$m/train" --query-features "$out/$m/test" -n 8 -k 8 --seed 1 \
+    --title "$m encoder: test queries and their 8 nearest train images" --out "$out/$m/neighbors.png"
+  $scl plot embeddings --features "$out/$m/test" --method tsne --max-points 3000 --title "$m" \
+    --out "$out/$m/map.png"
+done
+$scl plot join --out "$out/neighbors.png" "$out/pretrained/neighbors.png" "$out/random/neighbors.png"
+$scl plot join --out "$out/maps.png" "$out/pretrained/map.png" "$out/random/map.png"
+# The run page of `scl serve --runs $out/run` shows the newest neighbors*.png of the run folder.
+cp "$out/pretrained/neighbors.png" "$out/run/neighbors.png"
+
 echo
-echo "outputs in $out: run/curves.png (training curves), pretrained/confusion.png, pretrained/model.onnx, results.md"
+echo "outputs in $out: neighbors.png and maps.png (pretrained | random-init), run/curves.png (training curves), pretrained/confusion.png, pretrained/model.onnx, results.md"

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/scl-dev/scl/npy"
 	"github.com/scl-dev/scl/search"
+	"github.com/scl-dev/scl/viz"
 )
 
 // writeFeatures writes an scl embed-shaped output folder of n random dim-d features with
@@ -72,5 +75,34 @@ func TestIndexCommand(t *testing.T) {
 	}
 	if got, err := runApp(t, "index", "--features", a, "--out", out, "--kind", "ivf"); err == nil || !strings.Contains(err.Error(), "want exact, hnsw or auto") {
 		t.Errorf("--kind ivf: got %v\n%s", err, got)
+	}
+}
+
+func TestPlotJoinCommand(t *testing.T) {
+	work := t.TempDir()
+	a, b, out := filepath.Join(work, "a.png"), filepath.Join(work, "b.png"), filepath.Join(work, "ab.png")
+	if err := viz.WritePNG(a, image.NewRGBA(image.Rect(0, 0, 30, 20))); err != nil {
+		t.Fatal(err)
+	}
+	if err := viz.WritePNG(b, image.NewRGBA(image.Rect(0, 0, 12, 40))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := runApp(t, "plot", "join", "--out", out, a, b); err != nil {
+		t.Fatalf("scl plot join: %v\n%s", err, got)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width != 42 || cfg.Height != 40 {
+		t.Fatalf("joined image %d×%d, want 42×40", cfg.Width, cfg.Height)
+	}
+	if _, err := runApp(t, "plot", "join", "--out", out, filepath.Join(work, "missing.png")); err == nil {
+		t.Error("missing input: got no error")
 	}
 }

@@ -120,6 +120,14 @@ func TestNeighborsCommand(t *testing.T) {
 		}
 	}
 
+	// Queries from another embed output (here the same items): the grid has the same layout.
+	if out, err := runApp(t, "neighbors", "--features", feats, "--query-features", feats, "-n", "2", "-k", "3", "--title", "q", "--out", grid); err != nil {
+		t.Fatalf("scl neighbors --query-features: %v\n%s", err, out)
+	}
+	if b := decodePNG(t, grid).Bounds(); b.Dx() != 6+4*84 || b.Dy() != 24+2*112 {
+		t.Fatalf("--query-features grid is %d×%d, want %d×%d", b.Dx(), b.Dy(), 6+4*84, 24+2*112)
+	}
+
 	// A query image file, embedded with the model: the same image in the index comes first,
 	// with similarity ≈ 1.
 	ds, _ := data.Open(data.Source{Name: "fashion_mnist", Split: "test"})
