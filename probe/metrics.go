@@ -22,7 +22,10 @@ type Metrics struct {
 	// Confusion[t][p] counts rows of true class t predicted as p.
 	Confusion [][]int `json:"confusion"`
 	Classes   []int64 `json:"classes"`
-	Rows      int     `json:"rows"`
+	// Names are the class names by label value (Names[label]) when the data set has them
+	// (set by Report.SetClassNames); plots and tables show them beside the labels.
+	Names []string `json:"class_names,omitempty"`
+	Rows  int      `json:"rows"`
 }
 
 // Evaluate computes metrics from an N×K score matrix (columns in the order

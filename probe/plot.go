@@ -32,14 +32,24 @@ func ConfusionPNG(m *Metrics, title string) ([]byte, error) {
 	}
 	face := basicfont.Face7x13
 	margin := 16
-	labelW := 0
+	// Rows are labelled "label name" when the data set names its classes, columns by number.
+	rowLabel := func(c int64) string {
+		s := strconv.FormatInt(c, 10)
+		if c >= 0 && int(c) < len(m.Names) && m.Names[c] != "" {
+			s += " " + m.Names[c]
+		}
+		return s
+	}
+	labelW, colW := 0, 0
 	if cell >= 14 {
 		for _, c := range m.Classes {
-			labelW = max(labelW, 7*len(strconv.FormatInt(c, 10)))
+			labelW = max(labelW, 7*len([]rune(rowLabel(c))))
+			colW = max(colW, 7*len(strconv.FormatInt(c, 10)))
 		}
 		labelW += 8
+		colW += 8
 	}
-	top := margin + 26 + labelW
+	top := margin + 26 + colW
 	left := margin + 20 + labelW
 	w := left + k*cell + margin
 	h := top + k*cell + margin + 20
@@ -88,7 +98,7 @@ func ConfusionPNG(m *Metrics, title string) ([]byte, error) {
 	if labelW > 0 {
 		for i, c := range m.Classes {
 			s := strconv.FormatInt(c, 10)
-			text(left-labelW+2, top+i*cell+cell/2+4, s, color.Black)
+			text(left-labelW+2, top+i*cell+cell/2+4, rowLabel(c), color.Black)
 			// Column labels, written horizontally above each column.
 			text(left+i*cell+(cell-7*len(s))/2, top-4, s, color.Black)
 		}

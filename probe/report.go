@@ -159,6 +159,17 @@ func (r *Report) WriteJSON(path string) error {
 	return writeFile(path, append(b, '\n'))
 }
 
+// SetClassNames attaches class names (by label value) to the report's metrics, for the JSON
+// report and the confusion plot.
+func (r *Report) SetClassNames(names []string) {
+	if r.Linear != nil && r.Linear.Metrics != nil {
+		r.Linear.Metrics.Names = names
+	}
+	if r.KNN != nil && r.KNN.Metrics != nil {
+		r.KNN.Metrics.Names = names
+	}
+}
+
 // WriteConfusionPNG renders the linear probe's confusion matrix (kNN's when
 // the linear probe did not run) to path atomically.
 func (r *Report) WriteConfusionPNG(path string) error {

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/scl-dev/scl/probe"
+	"github.com/scl-dev/scl/search"
 )
 
 // probeCommand maps `scl probe` flags onto probe.LoadSplit and probe.Assess.
@@ -85,6 +88,7 @@ func runProbe(c *cli.Context) error {
 		return err
 	}
 	rep.Train.Files, rep.Test.Files = trainPaths, testPaths
+	rep.SetClassNames(classNames(trainPaths))
 	if p := c.String("report"); p != "" {
 		if err := rep.WriteJSON(p); err != nil {
 			return err
@@ -132,4 +136,30 @@ func printSummary(c *cli.Context, rep *probe.Report) {
 	if k := rep.KNN; k != nil {
 		line("knn", k.Metrics, fmt.Sprintf("(k=%d, T=%g, %.1fs)", k.K, k.Temperature, k.Seconds))
 	}
+}
+
+// classNames returns the class names recorded by scl embed in the manifest.json beside the
+// first features file or folder of paths (nil when there is none).
+func classNames(paths []string) []string {
+	for _, p := range paths {
+		dir := p
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			dir = filepath.Dir(p)
+		}
+		dirs, err := search.ExpandDirs(dir)
+		if err != nil || len(dirs) == 0 {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dirs[0], "manifest.json"))
+		if err != nil {
+			continue
+		}
+		var m struct {
+			Classes []string `json:"classes"`
+		}
+		if json.Unmarshal(b, &m) == nil && len(m.Classes) > 0 {
+			return m.Classes
+		}
+	}
+	return nil
 }
