@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/scl-dev/scl/npy"
 )
 
@@ -173,5 +175,36 @@ func TestReadHNSWRejectsCorruptGraphs(t *testing.T) {
 	}
 	if _, err := ReadHNSW(strings.NewReader(good), x[:8*400], 8, "g"); err == nil {
 		t.Error("graph over too few vectors: got no error")
+	}
+}
+
+func TestWriteParquetRoundTrip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "feats")
+	x := clustered(50, 6, 3, 0.3, 4)
+	labels := make([]int64, 50)
+	for i := range labels {
+		labels[i] = int64(i % 2)
+	}
+	writeEmbedOutput(t, dir, x, 6, labels, []string{"even", "odd"}, "test")
+	f, err := LoadFeatures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "embeddings.parquet")
+	if err := f.WriteParquet(p); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.ReadFile[ParquetRow](p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 50 {
+		t.Fatalf("read %d rows, want 50", len(rows))
+	}
+	for i, r := range rows {
+		want := ParquetRow{ID: fmt.Sprintf("test/%d", i), Label: labels[i], Class: []string{"even", "odd"}[i%2], Embedding: x[i*6 : (i+1)*6]}
+		if !reflect.DeepEqual(r, want) {
+			t.Fatalf("row %d: got %+v, want %+v", i, r, want)
+		}
 	}
 }

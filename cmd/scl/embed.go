@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/infer"
 	"github.com/scl-dev/scl/preprocess"
+	"github.com/scl-dev/scl/search"
 )
 
 // encoderFlags are the flags shared by scl embed and scl serve to open a model.
@@ -73,6 +75,7 @@ func embedCommand() *cli.Command {
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder (required)"},
 		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: infer.DefaultBatchSize, Usage: "images per inference run"},
 		&cli.IntFlag{Name: "workers", Usage: "decode/preprocess goroutines (0: one per core)"},
+		&cli.StringFlag{Name: "format", Value: "npy", Usage: "npy, or parquet: also OUT/embeddings.parquet (columns id, label, class, embedding)"},
 		&cli.StringFlag{Name: "shard", Usage: "i/N: extract shard i of N (default from JOB_COMPLETION_INDEX/JOB_COMPLETION_COUNT or a Slurm array's SLURM_ARRAY_TASK_ID/MIN/MAX/STEP)"},
 		&cli.BoolFlag{Name: "force", Usage: "overwrite an --out holding features of another model file, preprocessing, data source, range or normalisation"},
 	)
@@ -114,6 +117,9 @@ func runEmbed(c *cli.Context) error {
 	}
 	if c.String("model") == "" || c.String("out") == "" {
 		return fmt.Errorf("embed: --model and --out are required")
+	}
+	if f := c.String("format"); f != "npy" && f != "parquet" {
+		return fmt.Errorf("embed: --format %q, want npy or parquet", f)
 	}
 	shard, shards := 0, 1
 	if s := c.String("shard"); s != "" {
@@ -162,6 +168,17 @@ func runEmbed(c *cli.Context) error {
 		return err
 	}
 	dir := infer.ShardDir(c.String("out"), shard, shards)
+	if c.String("format") == "parquet" {
+		f, err := search.LoadFeatures(dir)
+		if err != nil {
+			return fmt.Errorf("embed: %w", err)
+		}
+		p := filepath.Join(dir, "embeddings.parquet")
+		if err := f.WriteParquet(p); err != nil {
+			return fmt.Errorf("embed: %w", err)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "embed: wrote %s\n", p)
+	}
 	if m.Skipped {
 		fmt.Fprintf(c.App.Writer, "embed: %s is already complete with the same model, preprocessing and data (%d × %d), skipped\n", dir, m.Count, m.Dim)
 		return nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/models"
@@ -47,13 +49,26 @@ func fashionFeatures(t *testing.T) (model, feats string) {
 	}
 	for _, args := range [][]string{
 		{"export", "--checkpoint", ckpt, "--out", model},
-		{"embed", "--model", model, "--dataset", "fashion_mnist", "--split", "test", "--device", "cpu", "--shard", "0/50", "--out", feats},
+		{"embed", "--model", model, "--dataset", "fashion_mnist", "--split", "test", "--device", "cpu", "--shard", "0/50", "--out", feats, "--format", "parquet"},
 	} {
 		if out, err := runApp(t, args...); err != nil {
 			t.Fatalf("scl %v: %v\n%s", args, err, out)
 		}
 	}
-	return model, filepath.Join(feats, "shard-00000-of-00050")
+	dir := filepath.Join(feats, "shard-00000-of-00050")
+	// --format parquet: the same rows as the .npy files.
+	rows, err := parquet.ReadFile[search.ParquetRow](filepath.Join(dir, "embeddings.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := search.LoadFeatures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != f.Len() || rows[7].ID != f.IDs[7] || rows[7].Label != f.Labels[7] || rows[7].Class != f.Classes[f.Labels[7]] || rows[7].Embedding[3] != f.X[7*f.Dim+3] {
+		t.Fatalf("embeddings.parquet: %d rows, row 7 %+v; want %d rows matching the .npy files", len(rows), rows[7], f.Len())
+	}
+	return model, dir
 }
 
 func decodePNG(t *testing.T, path string) image.Image {
