@@ -19,6 +19,20 @@
 //	                     queue wait, queued images, in-flight requests, batch size and
 //	                     inference time histograms
 //
+// With Config.Index (scl serve --index, search.go):
+//
+//	POST /v1/search      {"input": images as for /v1/embeddings | "vectors": [[...]], "k": 10,
+//	                     "labels": [..] | "classes": [".."] optional filter, "exact": bool}
+//	                     → {"data": [{"index": i, "results": [{"row", "id", "label", "class",
+//	                        "score"}]}], "index": {"kind", "count"}}; same auth, limits,
+//	                     batching and metrics as /v1/embeddings
+//	GET  /v1/index       kind, count, dim, class names
+//	GET  /v1/images/{row} an indexed item's image as PNG (Config.Images)
+//
+// Web pages (web.go, files embedded from web/, no build step, nothing fetched elsewhere):
+// GET / searches by image; GET /run draws Config.RunDir's metrics.jsonl (GET /v1/run/metrics)
+// and newest neighbors*.png (GET /v1/run/grid). The pages ask for the API key and keep it in the
+// tab's session storage; it never appears in a URL.//
 // Inputs are bytes, base64 or data URIs only: the server never fetches URLs. With an API key,
 // /v1/embeddings, /embed and /info need "Authorization: Bearer <key>"; the probes and /metrics
 // stay open for the orchestrator and the scraper.
