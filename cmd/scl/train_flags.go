@@ -10,6 +10,7 @@ import (
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train"
 )
@@ -181,6 +182,14 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		return cfg, fmt.Errorf("%w (--%s)", err, flagStem)
 	}
 	cfg.Width = c.Int(flagWidth)
+	if arch == models.EfficientNetV2S || arch == models.EfficientNetB0 {
+		// EfficientNets have no stem choice and no base width: refuse rather than ignore.
+		for _, f := range []string{flagWidth, flagStem} {
+			if c.IsSet(f) {
+				return cfg, fmt.Errorf("train: --%s applies to ResNets only: encoder %s has no such setting (remove --%s)", f, arch, f)
+			}
+		}
+	}
 	cfg.ProjOut = c.Int(flagProjOut)
 	cfg.ProjHidden = c.Int(flagProjHidden)
 

@@ -100,6 +100,8 @@ func TestTrainFlagErrors(t *testing.T) {
 		{strings.Fields(`--precision fp8`), "precision"},
 		{strings.Fields(`--fp16_precision --precision bf16`), "contradicts"},
 		{strings.Fields(`--dataset folder`), "image-size"},
+		{strings.Fields(`-m efficientnet --width 16`), "--width applies to ResNets only"},
+		{strings.Fields(`--encoder efficientnet_b0 --stem cifar`), "--stem applies to ResNets only"},
 	}
 	for _, tt := range tests {
 		_, err := parseTrain(t, tt.args...)

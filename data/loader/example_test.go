@@ -11,7 +11,8 @@ import (
 	"github.com/scl-dev/scl/preprocess"
 )
 
-// A training epoch over Fashion-MNIST with SPEC §6's multi-crop views, resumed at batch 10.
+// A training epoch over Fashion-MNIST with SPEC §6's multi-crop views, resumed at batch 10
+// (the example stops after two batches).
 func Example() {
 	ds, err := data.Open(data.Source{Name: "fashion_mnist", Split: "train"})
 	if err != nil {
@@ -29,9 +30,10 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	fmt.Println(l.Len(), "batches per epoch")
 	it := l.Epoch(context.Background(), 3, 10)
 	defer it.Close()
-	for {
+	for k := 0; k < 2; k++ {
 		b, err := it.Next()
 		if err == io.EOF {
 			break
@@ -41,9 +43,13 @@ func Example() {
 			return
 		}
 		// b.Views[v] is a [b.N, C, H, W] float32 tensor body with [C, H, W] = b.Shapes[v].
-		_ = b.Views[0]
+		fmt.Println(b.N, "images;", len(b.Views), "views:", b.Shapes[0], b.Shapes[2], len(b.Views[2]) == b.N*b.Shapes[2].Len())
 		b.Release()
 	}
+	// Output:
+	// 234 batches per epoch
+	// 256 images; 6 views: {3 28 28} {3 12 12} true
+	// 256 images; 6 views: {3 28 28} {3 12 12} true
 }
 
 // Feature extraction: the inference transform over one shard of a data set, in order.
@@ -72,4 +78,6 @@ func Example_extraction() {
 		b.Release()
 	}
 	fmt.Println(n, "images")
+	// Output:
+	// 2500 images
 }
