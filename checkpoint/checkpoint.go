@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/scl-dev/scl/internal/atomicfile"
+	"github.com/scl-dev/scl/internal/crashpoint"
 	"github.com/scl-dev/scl/internal/safefile"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/preprocess"
@@ -181,6 +182,7 @@ func Save(dir string, c *Checkpoint) error {
 		if err := atomicfile.WriteFile(filepath.Join(dir, part.role.FileName()), b); err != nil {
 			return fmt.Errorf("checkpoint: save: %w", err)
 		}
+		crashpoint.Hit("checkpoint-wrote-" + string(part.role))
 		sum := sha256.Sum256(b)
 		files[part.role] = FileInfo{Name: part.role.FileName(), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])}
 	}
@@ -195,6 +197,7 @@ func Save(dir string, c *Checkpoint) error {
 	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("checkpoint: save: %w", err)
 	}
+	crashpoint.Hit("checkpoint-wrote-config")
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/scl-dev/scl/checkpoint"
+	"github.com/scl-dev/scl/internal/crashpoint"
 )
 
 // Checkpoint directories of a run live under OutDir/checkpoints as step-NNNNNNNN. A save goes to
@@ -101,12 +102,14 @@ func saveCheckpointDir(outDir string, step int, c *checkpoint.Checkpoint, keep i
 		return "", fmt.Errorf("train: checkpoint: %w", err)
 	}
 	defer os.RemoveAll(tmp) // no-op after the rename
+	crashpoint.Hit("save-created-temp")
 	if err := checkpoint.Save(tmp, c); err != nil {
 		return "", fmt.Errorf("train: checkpoint at step %d: %w", step, err)
 	}
 	if err := syncDir(tmp); err != nil {
 		return "", err
 	}
+	crashpoint.Hit("save-synced-temp")
 	if _, err := os.Stat(final); err == nil {
 		// Same step saved twice (e.g. the end of a run that just checkpointed): move the old
 		// one aside first, since rename does not replace a non-empty directory.
@@ -116,10 +119,12 @@ func saveCheckpointDir(outDir string, step int, c *checkpoint.Checkpoint, keep i
 			return "", fmt.Errorf("train: checkpoint: replace %s: %w", final, err)
 		}
 		defer os.RemoveAll(old)
+		crashpoint.Hit("save-moved-same-step")
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("train: checkpoint: %w", err)
 	}
+	crashpoint.Hit("save-renamed")
 	if err := syncDir(root); err != nil {
 		return "", err
 	}
@@ -131,21 +136,36 @@ func saveCheckpointDir(outDir string, step int, c *checkpoint.Checkpoint, keep i
 	return final, nil
 }
 
-// pruneCheckpoints removes all but the newest keep checkpoints.
+// pruneCheckpoints removes all but the newest keep checkpoints. Each is first renamed to a
+// temporary name (atomic), so a crash while its files are deleted leaves no half-deleted
+// checkpoint under a checkpoint's name, only a temporary directory the next run removes.
 func pruneCheckpoints(outDir string, keep int) error {
 	dirs, err := ListCheckpoints(outDir)
 	if err != nil {
 		return err
 	}
 	for i := 0; i < len(dirs)-keep; i++ {
-		if err := os.RemoveAll(dirs[i]); err != nil {
+		doomed := filepath.Join(filepath.Dir(dirs[i]), tmpPrefix+"pruned-"+filepath.Base(dirs[i]))
+		if err := os.Rename(dirs[i], doomed); err != nil {
+			return fmt.Errorf("train: remove old checkpoint: %w", err)
+		}
+		crashpoint.Hit("prune-renamed")
+		if err := os.RemoveAll(doomed); err != nil {
 			return fmt.Errorf("train: remove old checkpoint: %w", err)
 		}
 	}
 	return nil
 }
 
-// removeStaleTemps deletes temporary directories left by interrupted saves.
+// CrashPoints are the points of a checkpoint save where internal/crashpoint can kill the
+// process (SCL_CRASH_POINT), in the order a save reaches them; "save-moved-same-step" only
+// when a step is saved twice, "prune-renamed" only when an old checkpoint is removed.
+var CrashPoints = []string{"save-created-temp", "checkpoint-wrote-online", "checkpoint-wrote-target",
+	"checkpoint-wrote-optimizer", "checkpoint-wrote-config", "save-synced-temp", "save-moved-same-step",
+	"save-renamed", "prune-renamed"}
+
+// removeStaleTemps deletes temporary directories left by interrupted saves, after putting
+// back a checkpoint that was moved aside for a same-step replacement that never landed.
 func removeStaleTemps(outDir string) error {
 	root := filepath.Join(outDir, checkpointsDir)
 	entries, err := os.ReadDir(root)
@@ -156,6 +176,14 @@ func removeStaleTemps(outDir string) error {
 		return fmt.Errorf("train: checkpoints: %w", err)
 	}
 	for _, e := range entries {
+		if name, ok := strings.CutPrefix(e.Name(), tmpPrefix+"old-"); ok {
+			if _, err := os.Stat(filepath.Join(root, name)); errors.Is(err, os.ErrNotExist) {
+				if err := os.Rename(filepath.Join(root, e.Name()), filepath.Join(root, name)); err != nil {
+					return fmt.Errorf("train: restore checkpoint %s: %w", name, err)
+				}
+				continue
+			}
+		}
 		if strings.HasPrefix(e.Name(), tmpPrefix) {
 			if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
 				return fmt.Errorf("train: remove interrupted checkpoint: %w", err)

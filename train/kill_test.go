@@ -4,8 +4,8 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -19,15 +19,21 @@ import (
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/internal/crashpoint"
 )
 
 // killChildEnv makes the test binary act as a training process (see TestMain) writing to the
-// directory it names, so that TestKillNine can SIGKILL a real process at arbitrary moments.
-const killChildEnv = "SCL_TRAIN_KILL_CHILD"
+// directory it names; killModeEnv selects what it does: "" trains until interrupted, "crash"
+// trains 4 steps checkpointing after each (internal/crashpoint kills it where
+// SCL_CRASH_POINT says), "same-step" saves the step-0 checkpoint twice.
+const (
+	killChildEnv = "SCL_TRAIN_KILL_CHILD"
+	killModeEnv  = "SCL_TRAIN_KILL_MODE"
+)
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(killChildEnv); dir != "" {
-		if err := killChild(dir); err != nil {
+		if err := killChild(dir, os.Getenv(killModeEnv)); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(3)
 		}
@@ -36,13 +42,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// killChildConfig checkpoints after every step, with tensors large enough (ResNet-18 of width
-// 16: ~2.8 M values per network, ~45 MB per checkpoint) that a save takes a good share of the
-// time and a random kill often lands in the middle of one.
+// killChildConfig checkpoints after every step and keeps two checkpoints.
 func killChildConfig(dir string) Config {
 	c := DefaultConfig()
-	c.Width = 16
-	c.ProjHidden, c.ProjOut = 64, 32
+	c.Width = 8
+	c.ProjHidden, c.ProjOut = 32, 16
 	c.ImageSize = 28
 	c.GlobalViews, c.LocalViews = 2, 1
 	c.BatchSize = 8
@@ -56,9 +60,26 @@ func killChildConfig(dir string) Config {
 	return c
 }
 
-func killChild(dir string) error {
+func killChild(dir, mode string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	c := killChildConfig(dir)
+	switch mode {
+	case "same-step":
+		tr, err := NewTrainer(c, 8)
+		if err != nil {
+			return err
+		}
+		defer tr.Close()
+		for range 2 {
+			if _, err := tr.Save(dir, "fashion_mnist", c.KeepCheckpoints); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "crash":
+		c.MaxSteps = 4
+	}
 	d, err := data.OpenFashionMNIST("", "train")
 	if err != nil {
 		return err
@@ -67,8 +88,8 @@ func killChild(dir string) error {
 	if err != nil {
 		return err
 	}
-	res, err := Run(ctx, killChildConfig(dir), Data{Train: sub, Name: "fashion_mnist", Workers: 1}, Hooks{})
-	if err != nil {
+	res, err := Run(ctx, c, Data{Train: sub, Name: "fashion_mnist", Workers: 1}, Hooks{})
+	if err != nil || mode == "crash" {
 		return err
 	}
 	if !res.Interrupted {
@@ -91,90 +112,105 @@ func latestStep(t *testing.T, dir string) int {
 	return s
 }
 
-func TestKillNine(t *testing.T) {
-	fashionSubset(t, "train", 1) // skips without the data set
-	if testing.Short() {
-		t.Skip("kill -9 test runs real processes; skipped with -short")
-	}
-	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(1, 2))
-	prev := -1
-	tmpSeen := 0
-	for round := 0; round < 4; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// Wait for the child to get past its previous checkpoint, then kill it at a random
-		// moment within the next ~step.
-		deadline := time.Now().Add(60 * time.Second)
-		for latestStep(t, dir) <= prev+1 {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("round %d: no new checkpoint within 60 s; child stderr: %s", round, stderr.String())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		if round%2 == 0 {
-			time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
-		} else {
-			// Odd rounds aim at a save in progress: kill as soon as a temporary directory shows.
-			for !hasTemp(dir) && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		if err := cmd.Process.Kill(); err != nil { // SIGKILL
-			t.Fatal(err)
-		}
-		cmd.Wait()
-		if hasTemp(dir) {
-			tmpSeen++
-		}
-		// Every visible checkpoint is complete: config.json and digests check out.
-		dirs, err := ListCheckpoints(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(dirs) == 0 {
-			t.Fatalf("round %d: no checkpoint left", round)
-		}
-		for _, d := range dirs {
-			if _, err := checkpoint.Load(d); err != nil {
-				t.Fatalf("round %d: checkpoint %s is corrupt after kill -9: %v", round, d, err)
-			}
-		}
-		got := latestStep(t, dir)
-		if got <= prev {
-			t.Fatalf("round %d: latest checkpoint step %d, want > %d (resume must continue, not restart)", round, got, prev)
-		}
-		t.Logf("round %d: killed after checkpoint step %d", round, got)
-		prev = got
-	}
-	t.Logf("%d kills landed while a checkpoint was being written (temporary directory left)", tmpSeen)
-	// A final resume picks up the newest checkpoint, cleans temporaries and steps on.
-	c := killChildConfig(dir)
-	c.MaxSteps = prev + 1
-	var from int = -1
-	res, err := Run(context.Background(), c, Data{Train: fashionSubset(t, "train", 64), Name: "fashion_mnist", Workers: 1}, Hooks{Progress: func(p Progress) {
-		if p.Event == EventResume {
-			from = p.Step
-		}
-	}})
+// checkpointSteps lists the steps of the visible checkpoints, checking that each loads
+// completely (config.json and the digests of every tensor file).
+func checkpointSteps(t *testing.T, dir string) []int {
+	t.Helper()
+	dirs, err := ListCheckpoints(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if from != prev || res.Steps != prev+1 {
-		t.Errorf("resumed from step %d to %d, want %d to %d", from, res.Steps, prev, prev+1)
+	var steps []int
+	for _, d := range dirs {
+		if _, err := checkpoint.Load(d); err != nil {
+			t.Errorf("checkpoint %s is corrupt after kill -9: %v", d, err)
+		}
+		s, _ := stepOf(filepath.Base(d))
+		steps = append(steps, s)
 	}
-	if hasTemp(dir) {
-		t.Errorf("temporary directory left after a clean run")
+	return steps
+}
+
+// TestKillNineAtEveryPointOfASave kills a training process (SIGKILL, through
+// internal/crashpoint) at each point of a checkpoint save — temporary directory created, each
+// file written, directory synced, renamed into place, an old checkpoint being pruned, a
+// same-step checkpoint moved aside — and checks that every visible checkpoint is complete,
+// that the newest is the one expected at that point, and that the next run cleans up and
+// resumes from it.
+func TestKillNineAtEveryPointOfASave(t *testing.T) {
+	fashionSubset(t, "train", 1) // skips without the data set
+	tests := []struct {
+		point string // SCL_CRASH_POINT
+		mode  string
+		// before and after: the visible checkpoints after the kill and after the next run's
+		// clean-up (the next run resumes from the last of after).
+		before, after []int
+	}{
+		// The third save (step 2) is interrupted: steps 0 and 1 are the last complete ones.
+		{"save-created-temp@3", "crash", []int{0, 1}, []int{0, 1}},
+		{"checkpoint-wrote-online@3", "crash", []int{0, 1}, []int{0, 1}},
+		{"checkpoint-wrote-target@3", "crash", []int{0, 1}, []int{0, 1}},
+		{"checkpoint-wrote-optimizer@3", "crash", []int{0, 1}, []int{0, 1}},
+		{"checkpoint-wrote-config@3", "crash", []int{0, 1}, []int{0, 1}},
+		{"save-synced-temp@3", "crash", []int{0, 1}, []int{0, 1}},
+		// Step 2 is in place; keeping 2, step 0 is not pruned yet, or half-way.
+		{"save-renamed@3", "crash", []int{0, 1, 2}, []int{0, 1, 2}},
+		{"prune-renamed@1", "crash", []int{1, 2}, []int{1, 2}},
+		// The old step-0 checkpoint moved aside for its replacement: restored by the next run.
+		{"save-moved-same-step@1", "same-step", nil, []int{0}},
 	}
-	if tmpSeen == 0 {
-		t.Errorf("no kill landed during a save: the test did not exercise interrupted writes")
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		point, _, _ := strings.Cut(tt.point, "@")
+		covered[point] = true
+		t.Run(point, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), killChildEnv+"="+dir, killModeEnv+"="+tt.mode, crashpoint.Env+"="+tt.point)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child: %v, want killed by SIGKILL at %s; stderr: %s", err, tt.point, stderr.String())
+			}
+			if !hasTemp(dir) && point != "save-renamed" {
+				t.Errorf("no temporary directory after a kill inside a save")
+			}
+			if got := checkpointSteps(t, dir); fmt.Sprint(got) != fmt.Sprint(tt.before) {
+				t.Errorf("checkpoints after the kill: steps %v, want %v", got, tt.before)
+			}
+			if err := removeStaleTemps(dir); err != nil {
+				t.Fatal(err)
+			}
+			if hasTemp(dir) {
+				t.Errorf("temporary directory left after clean-up")
+			}
+			if got := checkpointSteps(t, dir); fmt.Sprint(got) != fmt.Sprint(tt.after) {
+				t.Fatalf("checkpoints after clean-up: steps %v, want %v", got, tt.after)
+			}
+			// The next run resumes from the newest and steps on.
+			last := tt.after[len(tt.after)-1]
+			c := killChildConfig(dir)
+			c.MaxSteps = last + 1
+			from := -1
+			res, err := Run(context.Background(), c, Data{Train: fashionSubset(t, "train", 64), Name: "fashion_mnist", Workers: 1}, Hooks{Progress: func(p Progress) {
+				if p.Event == EventResume {
+					from = p.Step
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if from != last || res.Steps != last+1 {
+				t.Errorf("resumed from step %d to %d, want %d to %d", from, res.Steps, last, last+1)
+			}
+		})
+	}
+	for _, p := range CrashPoints {
+		if !covered[p] {
+			t.Errorf("crash point %q is not tested", p)
+		}
 	}
 }
 
