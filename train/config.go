@@ -196,6 +196,9 @@ type Config struct {
 	// Resume names a checkpoint directory to continue from, or "auto" for the newest checkpoint
 	// under OutDir ("" starts afresh).
 	Resume string
+	// ResumeOverride names settings (as ResumeDiffs reports them, "all" for every one) that a
+	// resumed run may change from its checkpoint's; any other difference refuses the resume.
+	ResumeOverride []string `json:"-"`
 	// LogEvery writes a metrics record every N steps (10; the last step is always recorded).
 	LogEvery int
 	// Plot renders the curves of metrics.jsonl to curves.png at the end of the run (true).

@@ -5,6 +5,7 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scl-dev/scl/checkpoint"
@@ -104,6 +105,74 @@ func (t *Trainer) Checkpoint(dataset string) (*checkpoint.Checkpoint, error) {
 	}, nil
 }
 
+// ResumeDiff is a setting that differs between a checkpoint's run and the run resuming it.
+type ResumeDiff struct {
+	// Field is the setting's name as --resume-override takes it ("seed", "lr", …).
+	Field string
+	// Old and New are the checkpoint's and the new run's values.
+	Old, New string
+}
+
+// String returns "field OLD (now NEW)".
+func (d ResumeDiff) String() string { return fmt.Sprintf("%s %s (now %s)", d.Field, d.Old, d.New) }
+
+// ResumeDiffs lists every setting that changes what a resumed run computes and differs between
+// old (the checkpoint's configuration) and cur: the seed, the networks, the views, the batch,
+// the optimizer and its schedule, the loss, the EMA and the precision. Settings of the run's
+// mechanics (device, threads, output, checkpoints, logging, evaluation, time budget) may change.
+func ResumeDiffs(old, cur Config) []ResumeDiff {
+	var out []ResumeDiff
+	add := func(field string, a, b any) {
+		if sa, sb := fmt.Sprint(a), fmt.Sprint(b); sa != sb {
+			out = append(out, ResumeDiff{Field: field, Old: sa, New: sb})
+		}
+	}
+	add("seed", old.Seed, cur.Seed)
+	add("encoder", old.Encoder, cur.Encoder)
+	add("stem", old.CIFARStem(), cur.CIFARStem())
+	add("in-channels", old.InChannels, cur.InChannels)
+	add("width", old.Width, cur.Width)
+	add("proj-hidden", old.ProjHidden, cur.ProjHidden)
+	add("proj-out", old.ProjOut, cur.ProjOut)
+	add("image-size", old.ImageSize, cur.ImageSize)
+	add("num-global-views", old.GlobalViews, cur.GlobalViews)
+	add("num-local-views", old.LocalViews, cur.LocalViews)
+	add("batch-size", old.BatchSize, cur.BatchSize)
+	add("mini-batch-size", old.MiniBatchSize, cur.MiniBatchSize)
+	// The epochs set the β cosine's horizon K (and the learning rate's, with cosine).
+	add("epochs", old.Epochs, cur.Epochs)
+	add("optimizer", old.Optimizer, cur.Optimizer)
+	add("lr", old.LR, cur.LR)
+	add("weight-decay", old.WeightDecay, cur.WeightDecay)
+	add("lr-schedule", old.LRSchedule, cur.LRSchedule)
+	add("warmup-steps", old.WarmupSteps, cur.WarmupSteps)
+	if old.LRSchedule == LRCosine && cur.LRSchedule == LRCosine {
+		add("max-steps", old.MaxSteps, cur.MaxSteps) // the cosine's horizon
+	}
+	if old.Optimizer == OptimizerLARS && cur.Optimizer == OptimizerLARS {
+		add("momentum", old.Momentum, cur.Momentum)
+		add("trust-coefficient", old.TrustCoefficient, cur.TrustCoefficient)
+	}
+	add("alpha", old.Alpha, cur.Alpha)
+	add("gamma", old.Gamma.Initial, cur.Gamma.Initial)
+	add("use-gamma-scaling", old.Gamma.Scaling, cur.Gamma.Scaling)
+	if old.Gamma.Scaling && cur.Gamma.Scaling {
+		add("gamma-scaling-steps", old.Gamma.Steps, cur.Gamma.Steps)
+	}
+	add("max-scale", old.MaxScale, cur.MaxScale)
+	add("use-penalty-filtering", old.PenaltyFiltering, cur.PenaltyFiltering)
+	if old.PenaltyFiltering && cur.PenaltyFiltering {
+		add("filtering-warmup-steps", old.FilteringWarmupSteps, cur.FilteringWarmupSteps)
+		add("filtering-threshold", old.FilteringThreshold, cur.FilteringThreshold)
+	}
+	add("beta", old.Beta, cur.Beta)
+	add("update-beta-after-step", old.UpdateBetaAfter, cur.UpdateBetaAfter)
+	add("update-beta-every-n-steps", old.UpdateBetaEvery, cur.UpdateBetaEvery)
+	add("ema-skip-float64", old.EMASkipFloat64, cur.EMASkipFloat64)
+	add("precision", old.Precision, cur.Precision)
+	return out
+}
+
 // ReadState returns the trainer state stored in a checkpoint's config.json.
 func ReadState(cfg *checkpoint.Config) (State, error) {
 	var st State
@@ -136,25 +205,17 @@ func (t *Trainer) Restore(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: resume %s: %w", dir, err)
 	}
-	old := st.Config
 	var diffs []string
-	if old.BatchSize != t.cfg.BatchSize {
-		diffs = append(diffs, fmt.Sprintf("batch size %d (now %d)", old.BatchSize, t.cfg.BatchSize))
-	}
-	if old.GlobalViews != t.cfg.GlobalViews || old.LocalViews != t.cfg.LocalViews {
-		diffs = append(diffs, fmt.Sprintf("views %d+%d (now %d+%d)", old.GlobalViews, old.LocalViews, t.cfg.GlobalViews, t.cfg.LocalViews))
-	}
-	if old.ImageSize != t.cfg.ImageSize {
-		diffs = append(diffs, fmt.Sprintf("image size %d (now %d)", old.ImageSize, t.cfg.ImageSize))
-	}
-	if st.Optimizer != t.cfg.Optimizer {
-		diffs = append(diffs, fmt.Sprintf("optimizer %s (now %s)", st.Optimizer, t.cfg.Optimizer))
+	for _, d := range ResumeDiffs(st.Config, t.cfg) {
+		if !slices.Contains(t.cfg.ResumeOverride, d.Field) && !slices.Contains(t.cfg.ResumeOverride, "all") {
+			diffs = append(diffs, d.String())
+		}
 	}
 	if st.StepsPerEpoch != t.stepsPerEpoch {
 		diffs = append(diffs, fmt.Sprintf("%d batches per epoch (now %d: a different data set or limit)", st.StepsPerEpoch, t.stepsPerEpoch))
 	}
 	if len(diffs) > 0 {
-		return fmt.Errorf("train: resume %s: the checkpoint was trained with %s: want the same settings", dir, strings.Join(diffs, ", "))
+		return fmt.Errorf("train: resume %s: the checkpoint was trained with %s: want the same settings (or name the fields in --resume-override to continue with the new values)", dir, strings.Join(diffs, ", "))
 	}
 	if err := torchnet.LoadState(t.online.Store, ck.Online); err != nil {
 		return fmt.Errorf("train: resume %s: online network: %w", dir, err)

@@ -57,6 +57,7 @@ const (
 	flagBetaAfter      = "update-beta-after-step"
 	flagBetaEvery      = "update-beta-every-n-steps"
 	flagResume         = "resume"
+	flagResumeOverride = "resume-override"
 	flagCkptEvery      = "checkpoint-every"
 	flagKeep           = "keep-checkpoints"
 	flagLogEvery       = "log-every"
@@ -139,6 +140,8 @@ func trainFlags() []cli.Flag {
 			Usage: "output directory: checkpoints/, metrics.jsonl, curves.png"},
 		&cli.StringFlag{Name: flagResume, Aliases: []string{"ckpt_path"}, Category: "run",
 			Usage: "checkpoint directory to resume from, auto for the newest under --out, or a PyTorch weight file (.pth/.pt/.safetensors, e.g. the reference's scl_model.pth) or an `scl import` directory to start from (weights only)"},
+		&cli.StringSliceFlag{Name: flagResumeOverride, Category: "run",
+			Usage: "settings a resumed run may change from its checkpoint's (seed, lr, epochs, …, or all); any other change refuses the resume, naming the setting"},
 		&cli.IntFlag{Name: flagCkptEvery, Value: d.CheckpointEvery, Category: "run", Usage: "checkpoint every N steps (0: only at the end and on interruption)"},
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: d.LogEvery, Category: "run", Usage: "metrics record every N steps"},
@@ -238,6 +241,7 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 
 	cfg.OutDir = c.String(flagOut)
 	cfg.Resume = c.String(flagResume)
+	cfg.ResumeOverride = c.StringSlice(flagResumeOverride)
 	cfg.CheckpointEvery = c.Int(flagCkptEvery)
 	cfg.KeepCheckpoints = c.Int(flagKeep)
 	cfg.LogEvery = c.Int(flagLogEvery)
