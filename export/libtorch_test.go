@@ -8,10 +8,12 @@ import (
 	"testing"
 )
 
-// TestExportMatchesLibtorch is the CI check of issue 5: every architecture (both ResNet stems),
-// freshly initialised with random BatchNorm statistics, exported with the projector, run in ONNX
-// Runtime and compared with the checkpoint in libtorch (eval mode) within 1e-4, on two batch
-// sizes.
+// TestExportMatchesLibtorch checks the export (BatchNorm folding, the projector, dynamic batch)
+// against libtorch for every architecture (both ResNet stems), freshly initialised with random
+// BatchNorm statistics, exported with the projector, run in ONNX Runtime and compared with the
+// checkpoint in libtorch (eval mode) within 1e-4, on two batch sizes. Both sides build the
+// network from scl's own description; the independent reference is torchvision's output
+// (TestExportMatchesTorchvision, and models/torchnet's TestTorchvisionGolden for libtorch).
 func TestExportMatchesLibtorch(t *testing.T) {
 	requireORT(t)
 	for i, tc := range cases() {

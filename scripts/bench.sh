@@ -15,9 +15,9 @@ all=(torch data probe infer train dist search)
 sel=("$@")
 [ ${#sel[@]} -gt 0 ] || sel=("${all[@]}")
 
-for b in "${sel[@]}"; do
-  printf '\n===== bench %s (%s)\n' "$b" "$(date -u +%H:%M:%S)"
-  case "$b" in
+# run_bench NAME: the benchmark's command.
+run_bench() {
+  case "$1" in
     # ResNet-18 (CIFAR stem) training step, batch 64: Go binding vs Python torch on the same libtorch.
     torch) go run ./bench/torch -model torchnet -threads 1 -rounds 5 ;;
     # Multi-crop views per core: Go pipeline vs torchvision.
@@ -32,6 +32,53 @@ for b in "${sel[@]}"; do
     dist) go run ./bench/dist ;;
     # Nearest-neighbour search, 1M × 128: exact (gonum GEMM) and HNSW vs brute-force NumPy.
     search) go run ./bench/search ;;
-    *) echo "bench: unknown benchmark $b (expected one of: ${all[*]})" >&2; exit 2 ;;
+    *) echo "bench: unknown benchmark $1 (expected one of: ${all[*]})" >&2; return 2 ;;
   esac
+}
+
+# Each benchmark's figures (its RESULT lines) go to bench/results/NAME.md with the date, the
+# machine and the command: README's figures are taken from those files.
+machine() {
+  local cpu
+  cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
+  echo "$(uname -sm), ${cpu:-unknown CPU}, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+}
+write_results() { # NAME LOG STATUS
+  local out="bench/results/$1.md" tmp
+  mkdir -p bench/results
+  tmp=$(mktemp "bench/results/.$1.XXXXXX")
+  {
+    echo "# bench $1"
+    echo
+    echo "Written by \`scripts/bench.sh $1\` (do not edit by hand; README.md quotes these figures)."
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "- machine: $(machine)"
+    echo "- command: \`scripts/bench.sh $1\` (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+    echo "- exit status: $3"
+    echo
+    echo "| figure | scl | baseline (same run) | ratio | target | verdict |"
+    echo "|---|---|---|---|---|---|"
+    grep '^RESULT|' "$2" | awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $3, $4, $5, $6, $7, $8 }'
+  } >"$tmp"
+  mv "$tmp" "$out"
+}
+
+failed=()
+for b in "${sel[@]}"; do
+  printf '\n===== bench %s (%s)\n' "$b" "$(date -u +%H:%M:%S)"
+  log=$(mktemp)
+  status=0
+  run_bench "$b" 2>&1 | tee "$log" || status=$?
+  if [ "$status" = 2 ] && ! grep -q '^RESULT|' "$log"; then
+    rm -f "$log"
+    exit 2
+  fi
+  write_results "$b" "$log" "$status"
+  rm -f "$log"
+  [ "$status" = 0 ] || failed+=("$b")
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "bench: target missed or benchmark failed: ${failed[*]} (see bench/results/)" >&2
+  exit 1
+fi

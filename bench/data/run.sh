@@ -30,10 +30,19 @@ g, t = json.loads(sys.argv[2]), json.loads(sys.argv[3])
 gc, tc = g["views_per_cpu_s"], t["views_per_cpu_s"]
 gw, tw = g["views_per_s"], t["views_per_s"]
 print(f"{sys.argv[1]:<32} {gc:>9.0f} {tc:>12.0f} {gc/tc:>7.2f}x   (wall-clock: {gw:.0f} vs {tw:.0f} views/s)")
+ok = gc / tc >= 5
+verdict = "PASS" if ok else "FAIL"
+print(f"RESULT|data|views per CPU-second, {sys.argv[1]}|{gc:.0f} views/CPU-s|{tc:.0f} views/CPU-s (torchvision)|{gc/tc:.3f}|≥ 5|{verdict}")
+sys.exit(0 if ok else 1)
 ' "$1" "$go" "$tv"
 }
 echo "multi-crop views per CPU-second, one thread each (2 global + 4 local, SPEC §6 parameters)"
 printf '%-32s %9s %12s %8s\n' "images" "scl (Go)" "torchvision" "ratio"
-row "fashion_mnist 28x28 grey, s=28" "$tmp/fmnist.raw" 2048 28 28 1 28
-row "synthetic 32x32 colour, s=32" "$tmp/c32.raw" 1024 32 32 3 32
-row "synthetic 96x96 colour, s=96" "$tmp/colour.raw" 256 96 96 3 96
+fail=0
+row "fashion_mnist 28x28 grey, s=28" "$tmp/fmnist.raw" 2048 28 28 1 28 || fail=1
+row "synthetic 32x32 colour, s=32" "$tmp/c32.raw" 1024 32 32 3 32 || fail=1
+row "synthetic 96x96 colour, s=96" "$tmp/colour.raw" 256 96 96 3 96 || fail=1
+if [ "$fail" != 0 ]; then
+  echo "bench/data: target missed (Go ≥ 5× torchvision)" >&2
+  exit 1
+fi

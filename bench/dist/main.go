@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	benchresult "github.com/scl-dev/scl/bench/internal/result"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/models/torchnet"
 	"github.com/scl-dev/scl/torch"
@@ -129,6 +130,9 @@ func run() error {
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average during the run: %s", l)
 	}
+	// No target: the figure depends on what else the cores run.
+	benchresult.Report("dist", fmt.Sprintf("%d-process strong-scaling efficiency (Gloo)", *world), fmt.Sprintf("%.3f s/step", tdp),
+		fmt.Sprintf("%.3f s/step (1 process × 1 thread)", t1), t1/(float64(*world)*tdp), "none", true)
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scl-dev/scl/bench/internal/result"
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/export"
@@ -38,6 +39,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/infer:", err)
 		os.Exit(1)
 	}
+	result.Exit()
 }
 
 func run() error {
@@ -135,6 +137,8 @@ func run() error {
 	fmt.Printf("  %-40s %12.1f %16.1f\n", "bare ORT session on pre-made tensors", wallB, cpuB)
 	fmt.Printf("  %-40s %12.1f %16.1f\n", "scl embed end to end (decode→npy)", wallE, cpuE)
 	fmt.Printf("  %-40s %12.3f %16.3f   (target ≥ 0.9)\n", "ratio end-to-end / bare", wallE/wallB, cpuE/cpuB)
+	result.Report("infer", "scl embed end to end / bare ORT session", fmt.Sprintf("%.1f images/s", wallE),
+		fmt.Sprintf("%.1f images/s", wallB), wallE/wallB, "≥ 0.9", wallE/wallB >= 0.9)
 	if ck != nil && !*noTorch {
 		tr, diff, name, err := torchRate(ck, *threads, enc, x, N, *batch)
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/scl-dev/scl/bench/internal/result"
 	"github.com/scl-dev/scl/npy"
 	"github.com/scl-dev/scl/probe"
 )
@@ -37,6 +38,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	result.Exit()
 }
 
 type sklearnResult struct {
@@ -156,6 +158,11 @@ func run() error {
 		sk.Version, 100*sk.Accuracy, sk.FitSec, sk.FitCPU, sk.NIter, sk.Loss, sk.GradMax)
 	fmt.Printf("accuracy difference (ours − sklearn): %+.2f points (target |Δ| ≤ 0.3)\n", 100*(ours-sk.Accuracy))
 	fmt.Printf("fit time ratio (ours / sklearn): %.3f wall (target ≤ 0.5), %.3f CPU\n", info.Seconds/sk.FitSec, ourCPU/sk.FitCPU)
+	d := 100 * (ours - sk.Accuracy)
+	result.Report("probe", "probe accuracy difference (points)", fmt.Sprintf("%.2f %%", 100*ours),
+		fmt.Sprintf("%.2f %% (scikit-learn %s)", 100*sk.Accuracy, sk.Version), d, "|Δ| ≤ 0.3", math.Abs(d) <= 0.3)
+	result.Report("probe", "probe fit time / scikit-learn", fmt.Sprintf("%.1f s", info.Seconds),
+		fmt.Sprintf("%.1f s", sk.FitSec), info.Seconds/sk.FitSec, "≤ 0.5", info.Seconds/sk.FitSec <= 0.5)
 	return nil
 }
 

@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scl-dev/scl/bench/internal/result"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/models/torchnet"
@@ -57,6 +58,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "torch-bench:", err)
 		os.Exit(1)
 	}
+	result.Exit()
 }
 
 func run(c config) error {
@@ -103,6 +105,8 @@ func run(c config) error {
 	fmt.Printf("Python (torch %s): %.1f images/s (median)\n", pyTorch, median(pys))
 	fmt.Printf("ratio Go/Python:     %.3f (median of per-round ratios; target ≥ 0.97)\n", median(ratios))
 	fmt.Printf("CPU-time ratio:      %.3f (Python CPU s/step ÷ Go CPU s/step, median; insensitive to other load)\n", median(cpuRatios))
+	result.Report("torch", "training step Go / Python torch", fmt.Sprintf("%.1f images/s", median(gos)),
+		fmt.Sprintf("%.1f images/s (torch %s)", median(pys), pyTorch), median(ratios), "≥ 0.97", median(ratios) >= 0.97)
 	return nil
 }
 

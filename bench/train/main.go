@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/scl-dev/scl/bench/internal/result"
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/data/loader"
@@ -63,6 +64,7 @@ func main() {
 	if err := run(cfg, steps, rounds, workers, limit); err != nil {
 		fail(err)
 	}
+	result.Exit()
 }
 
 func fail(err error) {
@@ -181,11 +183,8 @@ func run(cfg train.Config, steps, rounds, workers, limit int) error {
 		bestFull, bestBare = max(bestFull, f), max(bestBare, bb)
 	}
 	ratio := bestFull / bestBare
-	verdict := "PASS"
-	if ratio < 0.95 {
-		verdict = "FAIL"
-	}
-	fmt.Printf("best: full SSL step %.1f images/s, bare model compute %.1f images/s, ratio %.3f (target ≥ 0.95: %s)\n",
-		bestFull, bestBare, ratio, verdict)
+	fmt.Printf("best: full SSL step %.1f images/s, bare model compute %.1f images/s\n", bestFull, bestBare)
+	result.Report("train", "full SSL step / bare model compute", fmt.Sprintf("%.1f images/s", bestFull),
+		fmt.Sprintf("%.1f images/s", bestBare), ratio, "≥ 0.95", ratio >= 0.95)
 	return nil
 }
