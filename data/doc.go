@@ -24,6 +24,14 @@
 //	stl10          unlabeled | train | test     official binary version (unlabeled_X.bin,
 //	                                            train_X.bin/_y.bin, test_X.bin/_y.bin), 96×96 RGB,
 //	                                            column-major on disk, labels 1-based on disk
+//	hf             train | validation | test    a Hugging Face hub snapshot: Parquet shards
+//	                                            (data/<split>-*.parquet, data/<split>/,
+//	                                            <split>/) with an image struct {bytes, path} and
+//	                                            a label column, read row group by row group;
+//	                                            class names from the Parquet "huggingface"
+//	                                            metadata or the dataset card (README.md). Named
+//	                                            data sets (tiny_imagenet, food101, imagenet1k)
+//	                                            read such a snapshot too when --data-dir is one
 //	folder         any                          class sub-directories of JPEG/PNG files (also
 //	                                            tiny_imagenet, food101, imagenet1k without their
 //	                                            official annotation files, and user data)

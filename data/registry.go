@@ -48,18 +48,27 @@ func init() {
 		// Folder-type data sets: the official archive's layout when its annotation files are
 		// there, else a labeled image folder.
 		{Name: "tiny_imagenet", Aliases: []string{"tiny-imagenet", "tinyimagenet"}, ImageSize: 64, Open: func(s Source) (Dataset, error) {
+			if IsHFSnapshot(s.Dir) {
+				return OpenHF(s.Dir, s.Split, "tiny_imagenet")
+			}
 			if tinyImageNetRoot(s.Dir) != "" {
 				return OpenTinyImageNet(s.Dir, s.Split)
 			}
 			return openLabeledFolder("tiny_imagenet")(s)
 		}},
 		{Name: "food101", Aliases: []string{"food-101"}, ImageSize: 192, Open: func(s Source) (Dataset, error) {
+			if IsHFSnapshot(s.Dir) {
+				return OpenHF(s.Dir, s.Split, "food101")
+			}
 			if food101Root(s.Dir) != "" {
 				return OpenFood101(s.Dir, s.Split)
 			}
 			return openLabeledFolder("food101")(s)
 		}},
 		{Name: "imagenet1k", Aliases: []string{"imagenet", "imagenet-1k"}, ImageSize: 192, Open: func(s Source) (Dataset, error) {
+			if IsHFSnapshot(s.Dir) {
+				return OpenHF(s.Dir, s.Split, "imagenet1k")
+			}
 			if s.Dir != "" {
 				if root := folderRoot(s); !hasSubdirs(root) && findUp(root, ImageNetValSolution) != "" {
 					return OpenImageNetVal(root, s.Split)
@@ -67,6 +76,8 @@ func init() {
 			}
 			return openLabeledFolder("imagenet1k")(s)
 		}},
+		// A Hugging Face hub snapshot of Parquet shards (hf.go).
+		{Name: "hf", Aliases: []string{"huggingface"}, Open: func(s Source) (Dataset, error) { return OpenHF(s.Dir, s.Split, "hf") }},
 		{Name: "folder", Open: openLabeledFolder("folder")},
 		{Name: "files", Open: func(s Source) (Dataset, error) {
 			return OpenFolder(FolderConfig{Root: s.Dir, List: s.List, Check: s.Check, SkipCorrupt: s.SkipCorrupt, Name: "files", Split: s.Split})

@@ -24,6 +24,9 @@ func Splits(name, dir string) []string {
 		sort.Strings(out)
 		return out
 	}
+	if IsHFSnapshot(dir) {
+		return HFSplits(dir)
+	}
 	switch strings.ToLower(name) {
 	case "fashion_mnist", "fashion-mnist", "fashionmnist":
 		return []string{"test", "train"}
