@@ -28,6 +28,7 @@ func serveCommand() *cli.Command {
 		&cli.IntFlag{Name: "max-images", Value: server.DefaultMaxImages, Usage: "images per request"},
 		&cli.Int64Flag{Name: "max-pixels", Usage: fmt.Sprintf("largest image (width×height) decoded; larger ones get 400 (0: %d× the model's input area)", server.DefaultMaxPixelsFactor)},
 		&cli.Int64Flag{Name: "decode-pixels", Usage: "pixels decoded at once over all requests, bounding decoding memory (0: 4 × max-pixels × cores)"},
+		&cli.Float64Flag{Name: "decode-rate", Value: server.DefaultDecodeRate, Usage: "images per second each request decodes after its first --max-batch (a token bucket); a request that would pass its deadline waiting gets 503 (negative: no limit)"},
 		&cli.IntFlag{Name: "max-conns", Usage: "open connections accepted at once (0: 2 × max-concurrent + 64)"},
 		&cli.DurationFlag{Name: "body-timeout", Usage: "time allowed to receive a request body, before a concurrency slot is taken (0: a third of --timeout)"},
 		&cli.BoolFlag{Name: "exact-size", Usage: "refuse images whose size differs from the model's instead of resizing them"},
@@ -77,7 +78,7 @@ func serveCommand() *cli.Command {
 				Encoder: enc, Model: name, MaxBatch: c.Int("max-batch"), MaxWait: c.Duration("max-wait"),
 				MaxConcurrent: c.Int("max-concurrent"), MaxBodyBytes: c.Int64("max-body"), MaxImages: c.Int("max-images"),
 				ExactSize: c.Bool("exact-size"), APIKey: c.String("api-key"),
-				MaxPixels: c.Int64("max-pixels"), DecodePixels: c.Int64("decode-pixels"), MaxConns: c.Int("max-conns"),
+				MaxPixels: c.Int64("max-pixels"), DecodePixels: c.Int64("decode-pixels"), DecodeRate: c.Float64("decode-rate"), MaxConns: c.Int("max-conns"),
 				BodyTimeout:    c.Duration("body-timeout"),
 				RequestTimeout: c.Duration("timeout"), ShutdownGrace: c.Duration("shutdown-grace"),
 			})

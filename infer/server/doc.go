@@ -48,7 +48,8 @@
 // requests, so decoding memory stays near 8 bytes per pixel of it. Every stage (waiting for
 // the decoding budget, decoding, preprocessing, waiting for a batch) checks the request's
 // context: past RequestTimeout the client gets 503 naming the stage. Limits per request:
-// MaxImages (400). Errors are JSON
+// MaxImages (400), and DecodeRate images decoded per second after the first MaxBatch (a
+// token bucket; a request that would pass its deadline waiting for it gets 503 at once). Errors are JSON
 // {"error": "..."}; one function (statusOf) maps errors to status codes. Serve shuts down
 // gracefully when its context ends (scl serve cancels it on SIGTERM or Ctrl-C): new
 // connections are refused, in-flight requests finish.

@@ -256,3 +256,68 @@ func (e *stageError) Error() string { return "request timed out " + e.stage }
 func (e *stageError) Unwrap() error { return e.err }
 
 func deadlineError(err error, stage string) error { return &stageError{stage: stage, err: err} }
+
+// clock is the time the decode rate limit reads and waits on.
+type clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx ends, returning ctx's error in that case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// decodeRate is one request's token bucket for DecodeRate: it holds up to burst images,
+// starts full and refills at rate images per second. A nil *decodeRate imposes no limit.
+type decodeRate struct {
+	clock  clock
+	rate   float64 // images per second
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func (s *Server) newDecodeRate() *decodeRate {
+	if s.cfg.DecodeRate < 0 {
+		return nil
+	}
+	burst := float64(s.cfg.MaxBatch)
+	return &decodeRate{clock: s.clock, rate: s.cfg.DecodeRate, burst: burst, tokens: burst, last: s.clock.Now()}
+}
+
+// wait takes one token for image i of n, waiting for it if the bucket is empty. If the wait
+// would end past ctx's deadline it returns at once the 503 stage error the other deadline
+// checks use.
+func (r *decodeRate) wait(ctx context.Context, i, n int) error {
+	if r == nil {
+		return nil
+	}
+	now := r.clock.Now()
+	r.tokens = min(r.burst, r.tokens+now.Sub(r.last).Seconds()*r.rate)
+	r.last = now
+	r.tokens--
+	if r.tokens >= 0 {
+		return nil
+	}
+	d := time.Duration(-r.tokens / r.rate * float64(time.Second))
+	stage := fmt.Sprintf("waiting for the decode rate limit (%g images/s per request after the first %g, --decode-rate) before image %d of %d", r.rate, r.burst, i, n)
+	if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
+		return deadlineError(context.DeadlineExceeded, stage)
+	}
+	if err := r.clock.Sleep(ctx, d); err != nil {
+		return deadlineError(err, stage)
+	}
+	return nil
+}

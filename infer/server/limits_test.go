@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -227,5 +228,86 @@ func TestConnectionCap(t *testing.T) {
 	resp, err := http.ReadResponse(bufio.NewReader(conns[2]), nil)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("third connection after one closed: %v, want 200", err)
+	}
+}
+
+// fakeClock is virtual time: it starts at the real time and advances only by Sleep, which
+// returns at once. slept is the total virtual wait.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.slept += d
+	return ctx.Err()
+}
+
+// TestDecodeRate: a request of n images under a rate of r images/s with a burst of MaxBatch
+// waits (n − burst)/r in all, measured on a virtual clock; one that would pass its deadline
+// waiting gets 503 naming the limit before sleeping past the deadline.
+func TestDecodeRate(t *testing.T) {
+	enc := newEncoder(t, testModel, 1)
+	img := base64.StdEncoding.EncodeToString(zeroPNG(t, 16, 16))
+	tests := []struct {
+		name     string
+		n, batch int
+		rate     float64
+		timeout  time.Duration
+		want     time.Duration // total wait
+		wantCode int
+	}{
+		{"over the burst", 10, 4, 1, 0, 6 * time.Second, 200},
+		{"fast rate", 100, 8, 200, 0, 460 * time.Millisecond, 200},
+		{"within the burst", 4, 4, 1, 0, 0, 200},
+		{"no limit", 50, 4, -1, 0, 0, 200},
+		{"default rate, one batch", 32, 0, 0, 0, 0, 200},
+		{"default rate, max images", 256, 0, 0, 0, (256 - DefaultMaxBatch) * time.Second / DefaultDecodeRate, 200},
+		{"past the deadline", 40, 4, 1, 5 * time.Second, 0, 503},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(Config{Encoder: enc, MaxBatch: tc.batch, DecodeRate: tc.rate, RequestTimeout: tc.timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clk := &fakeClock{now: time.Now()}
+			s.clock = clk // before the HTTP server starts
+			ts := httptest.NewServer(s.Handler())
+			defer s.Close()
+			defer ts.Close()
+			inputs := make([]string, tc.n)
+			for i := range inputs {
+				inputs[i] = img
+			}
+			code, r := post(t, ts.Client(), ts.URL+"/v1/embeddings", "application/json", embeddingsBody(t, inputs, nil), nil)
+			if code != tc.wantCode {
+				t.Fatalf("got %d %q, want %d", code, r.Error, tc.wantCode)
+			}
+			if code == 503 {
+				if !strings.Contains(r.Error, "request timed out") || !strings.Contains(r.Error, "--decode-rate") {
+					t.Fatalf("503 %q, want the timeout naming --decode-rate", r.Error)
+				}
+				// It gives up when the next wait would pass the deadline, not after sleeping
+				// through it (the second of slack: real time the request took before its deadline was set).
+				if clk.slept > tc.timeout+time.Second {
+					t.Fatalf("waited %v before giving up, want at most the %v timeout", clk.slept, tc.timeout)
+				}
+				return
+			}
+			if d := clk.slept - tc.want; d < -time.Millisecond || d > time.Millisecond {
+				t.Fatalf("%d images waited %v for the decode rate, want %v", tc.n, clk.slept, tc.want)
+			}
+		})
 	}
 }

@@ -38,6 +38,11 @@ type Config struct {
 	// (default 4 × MaxPixels × GOMAXPROCS): decoding memory is then at most about 8 bytes per
 	// pixel of it, whatever the clients send. Requests wait for it within their timeout.
 	DecodePixels int64
+	// DecodeRate bounds the images per second each request decodes, as a token bucket of
+	// MaxBatch images filled at DecodeRate per second: a request's first MaxBatch images are
+	// not delayed (default DefaultDecodeRate; negative: no limit). A request that would pass
+	// its deadline waiting for the bucket gets 503 at once.
+	DecodeRate float64
 	// BodyTimeout bounds the time to receive a request body, which is read before a
 	// concurrency slot is taken (default a third of RequestTimeout).
 	BodyTimeout time.Duration
@@ -70,6 +75,7 @@ type Server struct {
 	closeMu  sync.Once
 	pixels   *pixelBudget
 	ready    readiness
+	clock    clock // time for the decode rate limit (tests inject a fake one)
 }
 
 // New checks the configuration and starts the batcher. Call Close (or Serve, which closes on
@@ -102,6 +108,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.DecodePixels <= 0 {
 		cfg.DecodePixels = 4 * cfg.MaxPixels * int64(runtime.GOMAXPROCS(0))
 	}
+	if cfg.DecodeRate == 0 {
+		cfg.DecodeRate = DefaultDecodeRate
+	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
@@ -115,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
 	s := &Server{cfg: cfg, enc: cfg.Encoder, m: newMetrics(cfg.MaxBatch), slots: make(chan struct{}, cfg.MaxConcurrent),
-		pixels: newPixelBudget(cfg.DecodePixels)}
+		pixels: newPixelBudget(cfg.DecodePixels), clock: realClock{}}
 	s.batcher = newBatcher(cfg.Encoder, cfg.MaxBatch, max(cfg.MaxWait, 0), cfg.Runners, s.m)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/embeddings", s.observe("/v1/embeddings", s.auth(s.limited(s.handleEmbeddings))))
@@ -275,7 +284,11 @@ func (s *Server) embedImages(ctx context.Context, images [][]byte) ([]float32, e
 	pre := s.enc.Preprocess
 	size := pre.Size()
 	x := make([]float32, len(images)*size)
+	rate := s.newDecodeRate()
 	for i, b := range images {
+		if err := rate.wait(ctx, i, len(images)); err != nil {
+			return nil, err
+		}
 		if err := s.decodeTo(ctx, x[i*size:(i+1)*size], b, i, len(images)); err != nil {
 			return nil, err
 		}
