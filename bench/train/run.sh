@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Full self-supervised training step of scl train (data pipeline included) against the bare model
-# compute of the same step (data pipeline removed), same process, alternating rounds: ResNet-18
-# with the CIFAR stem on 28×28 Fashion-MNIST, 2 global + 4 local views, batch 64. Prints both
-# images/s and the ratio (target ≥ 0.95).
+# scl train's self-supervised step against the same step in PyTorch (bench/train/torch_step.py,
+# Debian's python3-torch on the same libtorch), alternating rounds in one run: ResNet-18 with the
+# CIFAR stem on 28×28 Fashion-MNIST, 2 global + 4 local views, batch 64, Adam. Prints images/s,
+# CPU-seconds per image and peak RSS for both sides with their ratios, the scaling table, and
+# exits 1 when a target is missed (see main.go).
 #
-#   bench/train/run.sh                     # CPU
-#   bench/train/run.sh -steps 3 -rounds 2  # shorter
-#   bench/train/run.sh -device cuda -precision bf16 -steps 50 -rounds 3   # GPU host
+#   bench/train/run.sh                                   # everything (long on a busy machine)
+#   bench/train/run.sh -widths 16 -scaling=false         # the demo's width only
+#   bench/train/run.sh -steps 3 -rounds 1                # shorter
 #
-# Needs libtorch (scripts/setup.sh) and the Fashion-MNIST package.
+# Needs libtorch and Fashion-MNIST (scripts/setup.sh) and the Python side (scripts/setup.sh --bench).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
