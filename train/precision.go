@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/scl-dev/scl/device"
 )
 
 // AutoPrecision is the precision `scl train` uses when none is asked for, with the reason (for
@@ -13,11 +15,10 @@ import (
 // (AVX-512 BF16 or AMX-BF16 in /proc/cpuinfo; there bf16 runs about twice as fast as fp32 with
 // the loss curve and probe of fp32, see bench/train/README.md), fp32 everywhere else (other
 // CPUs, where bf16 is emulated and slower, CUDA, and devices that cannot be told apart).
-// device is a --device value ("auto" counts as the CPU when libtorch sees no CUDA device;
-// the caller says so through cudaVisible).
-func AutoPrecision(device string, cudaVisible bool) (Precision, string) {
-	kind, _, err := ParseDevice(device)
-	if err != nil || kind == "cuda" || (kind == "auto" && cudaVisible) {
+// dev is resolved with cudaDevices (nil: no GPU); a CUDA spec counts as CUDA even when the
+// device is missing (the trainer reports that).
+func AutoPrecision(dev device.Spec, cudaDevices device.Probe) (Precision, string) {
+	if dev.Kind == device.CUDA || dev.IsCUDA(cudaDevices) {
 		return FP32, "fp32 on CUDA unless --precision says otherwise"
 	}
 	f, err := os.Open("/proc/cpuinfo")

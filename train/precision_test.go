@@ -3,6 +3,8 @@ package train
 import (
 	"strings"
 	"testing"
+
+	"github.com/scl-dev/scl/device"
 )
 
 func TestNativeBF16(t *testing.T) {
@@ -26,12 +28,19 @@ func TestNativeBF16(t *testing.T) {
 }
 
 func TestAutoPrecisionCUDA(t *testing.T) {
-	for _, dev := range []string{"cuda", "cuda:1"} {
-		if p, _ := AutoPrecision(dev, false); p != FP32 {
+	oneGPU := func() int { return 1 }
+	for _, dev := range []device.Spec{device.CUDASpec(0), device.CUDASpec(1)} {
+		if p, _ := AutoPrecision(dev, nil); p != FP32 {
 			t.Errorf("device %s: got %v, want fp32", dev, p)
 		}
 	}
-	if p, _ := AutoPrecision("auto", true); p != FP32 {
-		t.Errorf("device auto with CUDA visible: got %v, want fp32", p)
+	if p, _ := AutoPrecision(device.Spec{Kind: device.Auto}, oneGPU); p != FP32 {
+		t.Errorf("device auto with a GPU visible: got %v, want fp32", p)
+	}
+	// Without a GPU, auto is the CPU: the same choice as an explicit cpu.
+	pa, _ := AutoPrecision(device.Spec{Kind: device.Auto}, nil)
+	pc, _ := AutoPrecision(device.CPUSpec, oneGPU)
+	if pa != pc {
+		t.Errorf("auto without a GPU gave %v, cpu %v: want the same", pa, pc)
 	}
 }

@@ -34,7 +34,7 @@ type Data struct {
 	Eval EvalSplits
 	// Probe fits the linear probe on Eval at the end of the run.
 	Probe bool
-	// Workers is the number of augmentation goroutines (0: see CPUSplit).
+	// Workers is the number of augmentation goroutines (0: see CPUSplit; adapted while training).
 	Workers int
 	// Session is the data-parallel job this process belongs to (nil: a single process). Every
 	// process reads its share of each batch; only the main process (rank 0) writes metrics,
@@ -56,6 +56,9 @@ const (
 	EventResume
 	// EventEpoch is sent at the start of every epoch.
 	EventEpoch
+	// EventSplit is sent at the start and whenever the run changes how it shares the CPUs
+	// (Progress.Split, Progress.SplitReason).
+	EventSplit
 )
 
 // String returns the event's name.
@@ -71,6 +74,8 @@ func (e Event) String() string {
 		return "resume"
 	case EventEpoch:
 		return "epoch"
+	case EventSplit:
+		return "split"
 	}
 	return fmt.Sprintf("Event(%d)", int(e))
 }
@@ -93,6 +98,10 @@ type Progress struct {
 	Eval map[string]float64
 	// Checkpoint is the directory of EventCheckpoint and EventResume.
 	Checkpoint string
+	// Split is how the CPUs are shared (augmentation workers, libtorch threads) for EventSplit,
+	// and SplitReason why.
+	Split       Split
+	SplitReason string
 }
 
 // Hooks receive a run's progress. Callbacks run on the training goroutine: keep them short.
@@ -172,6 +181,10 @@ type Runner struct {
 	images     int
 	interrupt  bool
 	timeUp     bool
+	// split is how the CPUs are shared now; splitter adapts it (nil: fixed by the user or not
+	// on a CPU device).
+	split    Split
+	splitter *splitter
 }
 
 // NewRunner validates cfg, opens the output directory and the metrics file (main process
@@ -183,7 +196,9 @@ func NewRunner(cfg Config, d Data, h Hooks) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d.Workers, cfg.Threads = CPUSplit(cfg, d.Workers)
+	fixedWorkers, fixedThreads := d.Workers > 0, cfg.Threads > 0
+	cpus := cpusPerProcess(d.Session)
+	d.Workers, cfg.Threads = cpuSplit(cfg, d.Workers, cpus)
 	r := &Runner{cfg: cfg, d: d, h: h, isMain: d.Session.IsMain()}
 	ok := false
 	defer func() {
@@ -197,6 +212,11 @@ func NewRunner(cfg Config, d Data, h Hooks) (*Runner, error) {
 	if err := r.openOutputs(); err != nil {
 		return nil, err
 	}
+	r.split = Split{Workers: d.Workers, Threads: cfg.Threads}
+	if r.tr.Device().Type == torch.CPUDevice && !(fixedWorkers && fixedThreads) {
+		r.splitter = newSplitter(cpus, r.split, fixedWorkers, fixedThreads)
+	}
+	r.report(Progress{Event: EventSplit, Split: r.split, SplitReason: splitReason(r.tr.Device(), cpus, fixedWorkers, fixedThreads)})
 	if r.resumeDir != "" {
 		e, b := r.tr.Position()
 		r.report(Progress{Event: EventResume, Checkpoint: r.resumeDir, StepResult: StepResult{Step: r.tr.Steps()}, Epoch: e, Batch: b})
@@ -465,7 +485,7 @@ func (r *Runner) epoch(ctx, loaderCtx context.Context, deadline <-chan time.Time
 	// The loader is not cancelled by ctx: the loop checks ctx between steps, so every
 	// process of a data-parallel job stops after the same step.
 	it := r.ld.Epoch(loaderCtx, epoch, batch)
-	defer it.Close()
+	defer func() { it.Close() }()
 	for r.tr.Steps() < r.total {
 		stop, err := r.agreeStop(ctx, deadline)
 		if err != nil {
@@ -476,6 +496,7 @@ func (r *Runner) epoch(ctx, loaderCtx context.Context, deadline <-chan time.Time
 		}
 		t0 := time.Now()
 		b, err := it.Next()
+		waited := time.Since(t0)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -487,8 +508,36 @@ func (r *Runner) epoch(ctx, loaderCtx context.Context, deadline <-chan time.Time
 		if err != nil {
 			return true, err, nil
 		}
+		if r.adaptSplit(time.Since(t0)-waited, waited) {
+			if e, bi := r.tr.Position(); e == epoch {
+				// Restart the epoch's iterator where it stands with the new number of workers
+				// (batches do not depend on it; prefetched ones are rebuilt).
+				it.Close()
+				it = r.ld.Epoch(loaderCtx, epoch, bi)
+			}
+		}
 	}
 	return false, nil, nil
+}
+
+// adaptSplit feeds one step's compute and data-wait times to the splitter and applies a new
+// split: the libtorch thread count at once, the number of workers to iterators started later.
+// It reports whether the number of workers changed.
+func (r *Runner) adaptSplit(step, waited time.Duration) bool {
+	if r.splitter == nil {
+		return false
+	}
+	built, busy := r.ld.BuildStats()
+	next, changed := r.splitter.observe(step, waited, built, busy)
+	if !changed {
+		return false
+	}
+	torch.SetNumThreads(next.Threads)
+	workersChanged := next.Workers != r.ld.Workers()
+	r.ld.SetWorkers(next.Workers)
+	r.split = next
+	r.report(Progress{Event: EventSplit, StepResult: r.last, Split: next, SplitReason: "adapted to the measured costs"})
+	return workersChanged
 }
 
 // Run takes the run's steps (checkpointing at step 0 of a fresh run), then finishes it: a
@@ -572,31 +621,58 @@ func (r *Runner) finish(ctx context.Context, loopErr error) (Result, error) {
 	return *res, nil
 }
 
-// CPUSplit returns the number of augmentation workers and libtorch intra-op threads Run uses:
-// it shares the CPUs between augmentation workers and libtorch's intra-op threads when
-// either is left at 0. On CPU the network is the bottleneck: a quarter of the cores (at least
-// one) build views and the rest run libtorch — on 2 cores one each, since OpenMP threads that
-// compete with busy worker goroutines for a core stall at every barrier. On CUDA the views are
-// the bottleneck: every core but one builds them.
+// CPUSplit returns the number of augmentation workers and libtorch intra-op threads a run
+// starts with on this machine, for the values left at 0 (cfg.Threads, workers): see cpuSplit.
 func CPUSplit(cfg Config, workers int) (int, int) {
-	n := runtime.NumCPU()
+	return cpuSplit(cfg, workers, runtime.NumCPU())
+}
+
+// cpuSplit shares cpus between augmentation workers and libtorch's intra-op threads when either
+// is left at 0. On CPU the network is the bottleneck and views of small images cost
+// microseconds: one worker and every core for libtorch (the worker sleeps while the prefetch
+// queue is full, so it does not compete with the OpenMP threads); Run then adapts the split to
+// the measured costs (see splitter). On CUDA the views are the bottleneck: every core but one
+// builds them.
+func cpuSplit(cfg Config, workers, cpus int) (int, int) {
+	n := max(cpus, 1)
 	threads := cfg.Threads
 	gpu := cfg.Device.IsCUDA(torch.CUDADeviceCount)
 	if workers <= 0 {
 		if gpu {
 			workers = max(1, n-1)
 		} else {
-			workers = max(1, n/4)
+			workers = 1
 		}
 	}
 	if threads <= 0 {
 		if gpu {
 			threads = 1
 		} else {
-			threads = max(1, n-workers)
+			threads = n
 		}
 	}
 	return workers, threads
+}
+
+// cpusPerProcess is this process's share of the machine's CPUs: all of them, or an equal share
+// when a data-parallel job runs several processes on this machine (LOCAL_WORLD_SIZE).
+func cpusPerProcess(sess *parallel.Session) int {
+	n := runtime.NumCPU()
+	if lw := sess.Env().LocalWorld; lw > 1 {
+		n = max(1, n/lw)
+	}
+	return n
+}
+
+// splitReason says where a run's starting split comes from.
+func splitReason(dev torch.Device, cpus int, fixedWorkers, fixedThreads bool) string {
+	switch {
+	case fixedWorkers && fixedThreads:
+		return "as asked (--workers, --threads)"
+	case dev.Type != torch.CPUDevice:
+		return fmt.Sprintf("%d CPUs: the views are the bottleneck with %s", cpus, dev)
+	}
+	return fmt.Sprintf("%d CPUs: every core for libtorch but what the views need, adapted to the measured costs every %d steps", cpus, splitWindow)
 }
 
 func epochOfStep(step, stepsPerEpoch int) int { return (step - 1) / stepsPerEpoch }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scl-dev/scl/data"
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/train"
 )
 
@@ -24,9 +25,9 @@ import (
 // is read at the end of the window, before the final checkpoint is written.
 func runSCL(o options, width int, precision string, threads, workers int) (measurement, error) {
 	cfg := train.DefaultConfig()
-	cfg.Device = "cpu"
+	cfg.Device = device.CPUSpec
 	if precision == "auto" {
-		cfg.Precision, _ = train.AutoPrecision(cfg.Device, false)
+		cfg.Precision, _ = train.AutoPrecision(cfg.Device, nil)
 	} else {
 		p, err := train.ParsePrecision(precision)
 		if err != nil {
@@ -34,7 +35,7 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 		}
 		cfg.Precision = p
 	}
-	cfg.ImageSize, cfg.Stem, cfg.Width, cfg.BatchSize, cfg.Threads = 28, "cifar", width, o.batch, threads
+	cfg.ImageSize, cfg.Stem, cfg.Width, cfg.BatchSize, cfg.Threads = 28, train.StemCIFAR, width, o.batch, threads
 	cfg.MaxSteps = o.warmup + o.steps
 	cfg.CheckpointEvery, cfg.KeepCheckpoints, cfg.Plot = 0, 1, false
 	dir, err := os.MkdirTemp("", "train-bench-")

@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/train"
 )
 
@@ -168,7 +169,7 @@ func compare(o options, widthList, precList string, scaling bool) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	autoPrec, why := train.AutoPrecision("cpu", false)
+	autoPrec, why := train.AutoPrecision(device.CPUSpec, nil)
 	fmt.Printf("train-bench: ResNet-18 (CIFAR stem), 28×28 Fashion-MNIST, 2+4 views, batch %d, Adam; %d CPUs; %d rounds of %d timed steps after %d untimed\n",
 		o.batch, runtime.NumCPU(), o.rounds, o.steps, o.warmup)
 	fmt.Printf("train-bench: scl's default precision here: %s (%s)\n", autoPrec, why)

@@ -84,6 +84,10 @@ func runTrain(c *cli.Context) error {
 		fmt.Fprintf(out, ", %d processes (%s)", sess.World(), sess.Env().Source)
 	}
 	fmt.Fprintln(out)
+	if strings.EqualFold(c.String(flagPrecision), "auto") && !c.Bool(flagFP16) {
+		_, why := train.AutoPrecision(cfg.Device, torch.CUDADeviceCount)
+		fmt.Fprintf(out, "train: precision %s\n", why)
+	}
 	res, err := train.Run(ctx, cfg, d, train.Hooks{Progress: view.progress})
 	view.finish()
 	if err != nil {
@@ -271,6 +275,12 @@ func (v *trainView) progress(p train.Progress) {
 			}
 		}
 		v.line(fmt.Sprintf("eval at step %d: %s", p.Step, strings.Join(parts, ", ")))
+	case train.EventSplit:
+		at := "CPUs"
+		if p.Step > 0 {
+			at = fmt.Sprintf("CPUs from step %d", p.Step)
+		}
+		v.line(fmt.Sprintf("%s: %d libtorch threads + %d augmentation workers (%s)", at, p.Split.Threads, p.Split.Workers, p.SplitReason))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train"
 )
@@ -91,7 +92,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagSplit, Category: "data", Usage: "split to pretrain on (default: unlabeled for stl10, train otherwise)"},
 		&cli.IntFlag{Name: flagTrainLimit, Category: "data", Usage: "use only the first N images of the split (0: all)"},
 		&cli.IntFlag{Name: flagImageSize, Category: "data", Usage: "global view size s (default: the data set's, SPEC §6)"},
-		&cli.IntFlag{Name: flagWorkers, Category: "data", Usage: "augmentation workers (0: a quarter of the CPUs on CPU, all but one with CUDA)"},
+		&cli.IntFlag{Name: flagWorkers, Category: "data", Usage: "augmentation workers (0: from the measured costs, adapted while training; all CPUs but one with CUDA)"},
 
 		// Model.
 		&cli.StringFlag{Name: flagEncoder, Aliases: []string{"m", "encoder_model_name"}, Value: string(d.Encoder), Category: "model",
@@ -115,7 +116,8 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLRSchedule, Value: string(d.LRSchedule), Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
 		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
-		&cli.StringFlag{Name: flagPrecision, Value: d.Precision.String(), Category: "optimisation", Usage: "fp32, fp16 (CUDA, dynamic loss scaling), bf16, or fp64 (slow; for checks against the reference)"},
+		&cli.StringFlag{Name: flagPrecision, Value: "auto", Category: "optimisation",
+			Usage: "fp32, fp16 (CUDA, dynamic loss scaling), bf16, fp64 (slow; for checks against the reference), or auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX), fp32 elsewhere"},
 		&cli.BoolFlag{Name: flagFP16, Category: "optimisation", Usage: "same as --precision fp16 (the reference's flag)"},
 
 		// Method.
@@ -146,7 +148,7 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: d.LogEvery, Category: "run", Usage: "metrics record every N steps"},
 		&cli.StringFlag{Name: flagDevice, Value: d.Device.String(), Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
-		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: the CPUs not given to --workers)"},
+		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: every CPU the views leave free, adapted while training)"},
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
 		&cli.BoolFlag{Name: flagNoProgress, Category: "run", Usage: "print log lines instead of a progress bar"},
@@ -211,15 +213,18 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	}
 	cfg.WarmupSteps = c.Int(flagWarmup)
 	cfg.Momentum = c.Float64(flagMomentum)
-	p, err := train.ParsePrecision(c.String(flagPrecision))
-	if err != nil {
-		return cfg, err
+	auto := strings.EqualFold(c.String(flagPrecision), "auto")
+	var p train.Precision
+	if !auto {
+		if p, err = train.ParsePrecision(c.String(flagPrecision)); err != nil {
+			return cfg, fmt.Errorf("%w (or auto)", err)
+		}
 	}
 	if c.Bool(flagFP16) {
-		if c.IsSet(flagPrecision) && p != train.FP16 {
+		if !auto && p != train.FP16 {
 			return cfg, fmt.Errorf("train: --%s contradicts --%s %s", flagFP16, flagPrecision, p)
 		}
-		p = train.FP16
+		p, auto = train.FP16, false
 	}
 	cfg.Precision = p
 
@@ -247,6 +252,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.LogEvery = c.Int(flagLogEvery)
 	if cfg.Device, err = device.Parse(c.String(flagDevice)); err != nil {
 		return cfg, fmt.Errorf("train: %w (--%s)", err, flagDevice)
+	}
+	if auto {
+		cfg.Precision, _ = train.AutoPrecision(cfg.Device, torch.CUDADeviceCount)
 	}
 	cfg.Threads = c.Int(flagThreads)
 	cfg.Seed = c.Int64(flagSeed)

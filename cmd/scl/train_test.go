@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/train"
 )
 
@@ -65,6 +66,24 @@ func TestReferenceREADMECommands(t *testing.T) {
 				return c.ImageSize == 28 && c.CIFARStem() && c.Width == 16 && c.BatchSize == 64 && c.Precision == train.BF16 &&
 					c.Optimizer == "lars" && c.LRSchedule == "cosine" && c.WarmupSteps == 10
 			},
+		},
+		{
+			"precision auto on the CPU",
+			strings.Fields(`--device cpu`),
+			func(c train.Config) bool {
+				want, _ := train.AutoPrecision(device.CPUSpec, nil)
+				return c.Precision == want
+			},
+		},
+		{
+			"precision asked for",
+			strings.Fields(`--device cpu --precision fp32`),
+			func(c train.Config) bool { return c.Precision == train.FP32 },
+		},
+		{
+			"fp16 flag wins over auto",
+			strings.Fields(`--device cuda --fp16_precision`),
+			func(c train.Config) bool { return c.Precision == train.FP16 },
 		},
 		{
 			"defaults",

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/augment"
@@ -39,6 +40,10 @@ type Loader struct {
 	batches     int
 	pool        sync.Pool
 	substituted atomic.Int64
+	// built and buildNanos count the batches built and the time spent building them.
+	built, buildNanos atomic.Int64
+	// prefetchSet records that Config.Prefetch was given (otherwise it follows Workers).
+	prefetchSet bool
 }
 
 // New validates cfg and returns a Loader.
@@ -58,10 +63,11 @@ func New(cfg Config) (*Loader, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
-	if cfg.Prefetch <= 0 {
+	prefetchSet := cfg.Prefetch > 0
+	if !prefetchSet {
 		cfg.Prefetch = 2 * cfg.Workers
 	}
-	l := &Loader{cfg: cfg, shapes: cfg.Transform.Shapes()}
+	l := &Loader{cfg: cfg, shapes: cfg.Transform.Shapes(), prefetchSet: prefetchSet}
 	n := cfg.Dataset.Len()
 	l.perRank = n / cfg.WorldSize
 	if cfg.WorldSize == 1 {
@@ -90,6 +96,26 @@ func (l *Loader) Shapes() []augment.Shape { return l.shapes }
 
 // Substituted counts the corrupt items replaced so far (SkipCorrupt).
 func (l *Loader) Substituted() int64 { return l.substituted.Load() }
+
+// Workers returns the number of goroutines the next Epoch starts.
+func (l *Loader) Workers() int { return l.cfg.Workers }
+
+// SetWorkers changes the number of goroutines (n ≥ 1) of the iterators started by later Epoch
+// calls (and their prefetch depth, unless Config.Prefetch was given); running iterators keep
+// theirs. Batches do not depend on the number of workers. Not safe concurrently with Epoch.
+func (l *Loader) SetWorkers(n int) {
+	l.cfg.Workers = max(n, 1)
+	if !l.prefetchSet {
+		l.cfg.Prefetch = 2 * l.cfg.Workers
+	}
+}
+
+// BuildStats returns the number of batches built so far (all iterators) and the wall time the
+// workers spent building them: busy/batches is what one batch costs a worker, which with the
+// consumer's time per batch says how many workers keep up. Safe for concurrent use.
+func (l *Loader) BuildStats() (batches int64, busy time.Duration) {
+	return l.built.Load(), time.Duration(l.buildNanos.Load())
+}
 
 // Order returns this rank's item order for an epoch (data set indices).
 func (l *Loader) Order(epoch int) []int {
@@ -247,7 +273,10 @@ func (l *Loader) Epoch(ctx context.Context, epoch, start int) *Iter {
 			rng := augment.NewRNG(0)
 			dst := make([][]float32, len(l.shapes))
 			for j := range jobs {
+				t0 := time.Now()
 				b, err := l.build(w, rng, dst, order, epoch, j.k)
+				l.buildNanos.Add(int64(time.Since(t0)))
+				l.built.Add(1)
 				j.out <- result{b, err}
 			}
 		}()

@@ -252,3 +252,27 @@ func TestCancelAndClose(t *testing.T) {
 	it.Next()
 	it.Close()
 }
+
+func TestSetWorkersAndBuildStats(t *testing.T) {
+	ds := &synth{n: 23}
+	l := newLoader(t, ds, nil)
+	before := collect(t, l, 2, 0)
+	n, busy := l.BuildStats()
+	if n != int64(len(before)) || busy <= 0 {
+		t.Errorf("after one epoch of %d batches: BuildStats = %d batches, %v busy; want %d, > 0", len(before), n, busy, len(before))
+	}
+	l.SetWorkers(3)
+	if got := l.Workers(); got != 3 {
+		t.Errorf("Workers() = %d after SetWorkers(3), want 3", got)
+	}
+	// The continuation of the same epoch with more workers holds the same batches.
+	after := collect(t, l, 2, 2)
+	equalBatches(t, before[2:], after)
+	if n2, _ := l.BuildStats(); n2 != n+int64(len(after)) {
+		t.Errorf("BuildStats = %d batches, want %d", n2, n+int64(len(after)))
+	}
+	l.SetWorkers(0)
+	if got := l.Workers(); got != 1 {
+		t.Errorf("Workers() = %d after SetWorkers(0), want 1", got)
+	}
+}
