@@ -86,6 +86,51 @@ func TestAutocastCPU(t *testing.T) {
 	}
 }
 
+// TestHoldAutocastCache shows the cast cache's lifetime through its one observable effect: a
+// weight changed in place after its first cast. Without a hold every op casts it afresh; under
+// a hold the second op reuses the first cast (which is why holds must end before an optimizer
+// step), and after the release the new value is seen again.
+func TestHoldAutocastCache(t *testing.T) {
+	checkLive(t)
+	s := torch.NewScope()
+	defer s.Close()
+	ac := s.Autocast(torch.CPUDevice, torch.BFloat16)
+	w := s.Ones(torch.Opts{}, 2, 2)
+	if err := w.SetRequiresGrad(true); err != nil {
+		t.Fatal(err)
+	}
+	x := s.Ones(torch.Opts{}, 1, 2)
+	first := func() float64 {
+		t.Helper()
+		v, err := s.To(ac.Mm(x, w), torch.Float32).Float32s()
+		if err != nil || s.Err() != nil {
+			t.Fatal(err, s.Err())
+		}
+		return float64(v[0])
+	}
+	// x·w with w all ones gives 2; after w ← 2w it gives 4.
+	if got := first(); got != 2 {
+		t.Fatalf("x·w before the change: got %v, want 2", got)
+	}
+	s.NoGrad().MulScalarInPlace(w, 2)
+	if got := first(); got != 4 {
+		t.Errorf("without a hold, x·w after w ← 2w: got %v, want 4 (a fresh cast)", got)
+	}
+	release := torch.HoldAutocastCache()
+	if got := first(); got != 4 {
+		t.Errorf("first op under the hold: got %v, want 4", got)
+	}
+	s.NoGrad().MulScalarInPlace(w, 2)
+	if got := first(); got != 4 {
+		t.Errorf("under the hold, x·w after w ← 2w: got %v, want 4 (the cached cast)", got)
+	}
+	release()
+	release() // idempotent
+	if got := first(); got != 8 {
+		t.Errorf("after the release: got %v, want 8 (a fresh cast)", got)
+	}
+}
+
 func TestDevices(t *testing.T) {
 	if n := torch.CUDADeviceCount(); n < 0 {
 		t.Errorf("CUDADeviceCount: got %d, want ≥ 0", n)

@@ -46,7 +46,8 @@ func (s *Scope) WithGrad() *Scope { return &Scope{a: s.a, mode: s.mode &^ modeNo
 
 // Autocast returns a view of s whose ops run under autocast to the low-precision type dt
 // (Float16 or BFloat16) for tensors on devices of type dev, like torch.autocast(dev, dt).
-// Autocast with dt == Default turns it off. The cast cache lives for one op only.
+// Autocast with dt == Default turns it off. The cast cache lives for one op only, or for as long
+// as HoldAutocastCache holds it.
 func (s *Scope) Autocast(dev DeviceType, dt DType) *Scope {
 	m := s.mode & 0xff
 	if dt != Default {

@@ -97,8 +97,8 @@ class ModeGuard {
   }
   ~ModeGuard() {
     if (autocast_ != 0) {
-      // The cast cache only lives for one call: weights cast to low precision are not kept
-      // across calls, so an optimizer step can never see a stale cast.
+      // The cast cache lives for one call unless a hold (scl_autocast_cache_hold) keeps the
+      // nesting above zero for a whole forward pass.
       if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
       set_autocast(dev_, prev_enabled_, prev_dtype_);
     }
@@ -365,6 +365,12 @@ void scl_set_num_threads(int n) {
 }
 
 int scl_num_threads(void) { return at::get_num_threads(); }
+
+void scl_autocast_cache_hold(void) { at::autocast::increment_nesting(); }
+
+void scl_autocast_cache_release(void) {
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+}
 
 void scl_cuda_synchronize(int index, char **err) {
   SCL_TRY

@@ -111,6 +111,14 @@ int scl_cuda_device_count(void);
 void scl_set_num_threads(int n);
 int scl_num_threads(void);
 
+/* scl_autocast_cache_hold keeps autocast's cache of low-precision casts of weights (leaf tensors
+ * that require grad) on the calling OS thread alive across op calls, as one torch.autocast block
+ * does, until the matching scl_autocast_cache_release; holds nest, and the release of the last
+ * one clears the cache. Weights must not change in place while a hold lasts (the cache would
+ * return their old cast). */
+void scl_autocast_cache_hold(void);
+void scl_autocast_cache_release(void);
+
 /* scl_cuda_synchronize waits for all kernels on CUDA device `index`; no-op without CUDA. */
 void scl_cuda_synchronize(int index, char **err);
 

@@ -474,6 +474,13 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 	}
 	online := make([]*torch.Tensor, len(inputs))
 	target := make([]*torch.Tensor, t.cfg.GlobalViews)
+	// As one torch.autocast block around the forward passes: each online weight is cast to the
+	// low-precision type once for all views, not once per view. Released before the backward
+	// pass and the optimizer step change the weights.
+	release := func() {}
+	if t.autocast != torch.Default {
+		release = torch.HoldAutocastCache()
+	}
 	// The reference's order: online and target on each global view, then online on the locals.
 	for v := range inputs {
 		_, online[v] = t.online.Forward(fwd, inputs[v])
@@ -481,6 +488,7 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 			_, target[v] = t.target.Forward(fwd.NoGrad(), inputs[v])
 		}
 	}
+	release()
 	// The mean over pairs (parallel.StepLoss; with one process it is the mean of loss.Pair).
 	// With several, negatives come from the whole global batch and the objective's
 	// rank-averaged gradients are the single-process gradients (parallel.PairLoss).
