@@ -26,7 +26,7 @@ run_bench() {
     probe) go run ./bench/probe ;;
     # scl embed end to end vs the bare ONNX Runtime session (and libtorch's eval forward).
     infer) bench/infer/run.sh ;;
-    # Full SSL step (data pipeline included) vs the bare model compute.
+    # scl train vs the same step in PyTorch (torchvision DataLoader, Adam, EMA), fp32 and bf16.
     train) bench/train/run.sh ;;
     # 2-process data-parallel scaling with Gloo on loopback.
     dist) go run ./bench/dist ;;

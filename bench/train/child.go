@@ -25,7 +25,10 @@ import (
 // is read at the end of the window, before the final checkpoint is written.
 func runSCL(o options, width int, precision string, threads, workers int) (measurement, error) {
 	cfg := train.DefaultConfig()
-	cfg.Device = device.CPUSpec
+	var err error
+	if cfg.Device, err = device.Parse(o.device); err != nil {
+		return measurement{}, err
+	}
 	if precision == "auto" {
 		cfg.Precision, _ = train.AutoPrecision(cfg.Device, nil)
 	} else {

@@ -77,7 +77,7 @@ func (c *benchCase) name() string {
 
 type options struct {
 	steps, warmup, rounds, batch, images int
-	python, script                       string
+	python, script, device               string
 }
 
 func main() {
@@ -96,6 +96,7 @@ func main() {
 	flag.IntVar(&o.images, "images", 8192, "Fashion-MNIST training images to draw batches from")
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "Python with Debian's python3-torch and python3-torchvision")
 	flag.StringVar(&o.script, "script", "bench/train/torch_step.py", "the PyTorch implementation")
+	flag.StringVar(&o.device, "device", "cpu", "cpu or cuda[:N] (both sides)")
 	// Child flags.
 	flag.IntVar(&width, "width", 64, "internal (child): ResNet base width")
 	flag.StringVar(&precision, "precision", "auto", "internal (child): precision")
@@ -169,7 +170,11 @@ func compare(o options, widthList, precList string, scaling bool) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	autoPrec, why := train.AutoPrecision(device.CPUSpec, nil)
+	dev, err := device.Parse(o.device)
+	if err != nil {
+		return false, fmt.Errorf("-device: %w", err)
+	}
+	autoPrec, why := train.AutoPrecision(dev, nil)
 	fmt.Printf("train-bench: ResNet-18 (CIFAR stem), 28×28 Fashion-MNIST, 2+4 views, batch %d, Adam; %d CPUs; %d rounds of %d timed steps after %d untimed\n",
 		o.batch, runtime.NumCPU(), o.rounds, o.steps, o.warmup)
 	fmt.Printf("train-bench: scl's default precision here: %s (%s)\n", autoPrec, why)
@@ -187,9 +192,9 @@ func compare(o options, widthList, precList string, scaling bool) (bool, error) 
 		if find(w, th, prec) != nil {
 			return
 		}
-		py := "fp32"
-		if prec == "bf16" || (prec == "auto" && autoPrec == train.BF16) {
-			py = "bf16"
+		py := prec
+		if prec == "auto" {
+			py = autoPrec.String()
 		}
 		cases = append(cases, &benchCase{width: w, threads: th, sclPrec: prec, pyPrec: py})
 	}
@@ -241,7 +246,7 @@ func compare(o options, widthList, precList string, scaling bool) (bool, error) 
 
 // measure runs one child: scl (this program with -child scl) or the PyTorch script.
 func measure(o options, self, side string, c *benchCase) (measurement, error) {
-	common := []string{"-width", strconv.Itoa(c.width), "-steps", strconv.Itoa(o.steps), "-warmup", strconv.Itoa(o.warmup),
+	common := []string{"-device", o.device, "-width", strconv.Itoa(c.width), "-steps", strconv.Itoa(o.steps), "-warmup", strconv.Itoa(o.warmup),
 		"-batch", strconv.Itoa(o.batch), "-images", strconv.Itoa(o.images)}
 	var cmd *exec.Cmd
 	if side == "scl" {
