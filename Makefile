@@ -28,8 +28,17 @@ build: setup
 version:
 	@echo $(VERSION)
 
+# staticcheck runs from the module proxy at a pinned version (cached after the first run).
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# test: go.mod/go.sum tidy, go vet and staticcheck, the notorch build (what serving hosts
+# install) vetted and tested, then the whole suite.
 test: setup
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	$(GO) vet -tags notorch ./...
+	$(GO) test -count=1 -tags notorch ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The serving image (deploy/Dockerfile), with podman, buildah or docker, tagged $(IMAGE).

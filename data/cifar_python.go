@@ -72,7 +72,7 @@ func uint8Array(v any) (rows, cols int, b []byte, err error) {
 		return 0, 0, nil, fmt.Errorf("a %s, want a NumPy array", pickle.TypeName(v))
 	}
 	if fortran {
-		return 0, 0, nil, errors.New("Fortran-ordered NumPy array, want C order")
+		return 0, 0, nil, errors.New("array in Fortran order, want C order (NumPy's default)")
 	}
 	dt, ok := dtypeV.(*pickle.Object)
 	if !ok || len(dt.Args) == 0 {

@@ -63,7 +63,7 @@ func Parse(s string) (Spec, error) {
 	if rest, ok := strings.CutPrefix(v, "cuda:"); ok {
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 || strconv.Itoa(n) != rest {
-			return Spec{}, fmt.Errorf("device %q: want a GPU ordinal ≥ 0 after cuda:", s)
+			return Spec{}, fmt.Errorf("device %q: want cuda:N with a GPU ordinal N ≥ 0", s)
 		}
 		return CUDASpec(n), nil
 	}

@@ -37,18 +37,6 @@ func toSafe(t *torch.Tensor) (*safetensors.Tensor, error) {
 	return &safetensors.Tensor{DType: dt, Shape: append([]int64{}, t.Shape()...), Data: b}, nil
 }
 
-// storeToSafe copies every variable of st into m under prefix + name.
-func storeToSafe(st *nn.Store, prefix string, m map[string]*safetensors.Tensor) error {
-	for _, v := range st.Vars() {
-		t, err := toSafe(v.T)
-		if err != nil {
-			return fmt.Errorf("train: save %s%s: %w", prefix, v.Name, err)
-		}
-		m[prefix+v.Name] = t
-	}
-	return nil
-}
-
 // fromSafe creates a CPU tensor in s holding a copy of t.
 func fromSafe(s *torch.Scope, t *safetensors.Tensor) (*torch.Tensor, error) {
 	dt, ok := fromSafeDType[t.DType]

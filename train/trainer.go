@@ -345,10 +345,11 @@ func (t *Trainer) stepViews(views []*torch.Tensor) (StepResult, error) {
 	// refused for a non-finite loss (fp32/bf16) or skipped by the loss scaler (fp16) leaves no
 	// NaN in them (they are what evaluation and export use).
 	snap, err := t.snapshotBuffers()
-	defer snap.Close()
 	if err != nil {
+		snap.Close()
 		return res, err
 	}
+	defer snap.Close()
 	m := float64(len(t.slices))
 	for _, sl := range t.slices {
 		l, kl, err := t.sliceLoss(views, sl, lcfg, m)

@@ -143,7 +143,7 @@ func decodeInputBytes(b []byte) ([]byte, error) {
 			return nil, errors.New("data URI without a comma before the payload")
 		}
 		if len(meta) < 7 || !bytes.EqualFold(meta[len(meta)-7:], []byte(";base64")) {
-			return nil, errors.New("data URI is not base64-encoded; want data:image/...;base64,...")
+			return nil, errors.New("data URI is not base64-encoded: want data:image/<type>;base64,<payload>")
 		}
 		b = payload
 	}

@@ -1,6 +1,5 @@
 //go:build !notorch
 
-// Package torchtest holds test helpers for packages built on the torch binding.
 package torchtest
 
 import (
