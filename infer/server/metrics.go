@@ -17,6 +17,7 @@ type histogram struct {
 	counts []uint64 // per bucket, not cumulative; last is +Inf
 	sum    float64
 	n      uint64
+	max    float64 // largest value observed (not exported; for tests)
 }
 
 func newHistogram(bounds ...float64) *histogram {
@@ -29,6 +30,7 @@ func (h *histogram) observe(v float64) {
 	h.counts[i]++
 	h.sum += v
 	h.n++
+	h.max = max(h.max, v)
 	h.mu.Unlock()
 }
 
