@@ -18,7 +18,7 @@ import (
 
 // serveCommand maps `scl serve` flags onto infer/server.
 func serveCommand() *cli.Command {
-	flags := append(encoderFlags(true),
+	flags := append(encoderFlags(false),
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (use :8080 to listen on every interface)"},
 		&cli.StringFlag{Name: "name", Usage: "model name reported in responses (default: the model file's base name)"},
 		&cli.IntFlag{Name: "max-batch", Value: server.DefaultMaxBatch, Usage: "largest dynamic batch (images)"},
@@ -36,7 +36,7 @@ func serveCommand() *cli.Command {
 		&cli.DurationFlag{Name: "timeout", Value: server.DefaultRequestTimeout, Usage: "per-request timeout, including the wait for a batch"},
 		&cli.StringFlag{Name: "index", Usage: "index folder written by scl index: enables POST /v1/search and the search page at /"},
 		&cli.StringFlag{Name: "data-dir", Usage: "where the indexed images are, when they moved since scl embed (thumbnails)"},
-		&cli.StringFlag{Name: "runs", Usage: "training run folder (metrics.jsonl) shown by the page at /run"},
+		&cli.StringFlag{Name: "runs", Usage: "training run folder (metrics.jsonl) shown by the page at /run; without --model only the pages and run data are served"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: server.DefaultShutdownGrace, Usage: "how long SIGTERM waits for in-flight requests"},
 	)
 	return &cli.Command{
@@ -51,6 +51,15 @@ func serveCommand() *cli.Command {
 			// Installed first, so SIGTERM during start-up also ends cleanly.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if c.String("model") == "" {
+				if c.String("runs") == "" {
+					return fmt.Errorf("serve: --model is required (or --runs DIR alone, to serve only the run page)")
+				}
+				if c.String("index") != "" {
+					return fmt.Errorf("serve: --index needs --model (queries are embedded with it)")
+				}
+				return serveRunsOnly(ctx, c)
+			}
 			enc, err := openEncoder(c, true)
 			if err != nil {
 				return err
@@ -102,4 +111,32 @@ func serveCommand() *cli.Command {
 			return err
 		},
 	}
+}
+
+// serveRunsOnly serves the pages and the run folder's data without a model: the embedding and
+// search routes answer 503.
+func serveRunsOnly(ctx context.Context, c *cli.Context) error {
+	dir := c.String("runs")
+	if st, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("serve: --runs: %w", err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("serve: --runs %s: not a folder", dir)
+	}
+	srv, err := server.New(server.Config{
+		RunDir: dir, APIKey: c.String("api-key"), MaxConcurrent: c.Int("max-concurrent"),
+		MaxBodyBytes: c.Int64("max-body"), MaxConns: c.Int("max-conns"),
+		RequestTimeout: c.Duration("timeout"), ShutdownGrace: c.Duration("shutdown-grace"),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.String("addr"))
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "serve: run %s, no model, on http://%s/run\n", dir, ln.Addr())
+	err = srv.Serve(ctx, ln)
+	fmt.Fprintln(c.App.ErrWriter, "serve: stopped")
+	return err
 }

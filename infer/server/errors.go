@@ -28,6 +28,7 @@ var (
 	errUnauthorized = &Error{Status: http.StatusUnauthorized, Msg: "missing or wrong bearer token (send Authorization: Bearer <api key>)"}
 	errBusy         = &Error{Status: http.StatusTooManyRequests, Msg: "too many concurrent requests, retry later"}
 	errShuttingDown = &Error{Status: http.StatusServiceUnavailable, Msg: "server is shutting down"}
+	errNoModel      = &Error{Status: http.StatusServiceUnavailable, Msg: "no model loaded: start scl serve with --model"}
 	errNotFound     = &Error{Status: http.StatusNotFound, Msg: "no such endpoint (have POST /v1/embeddings, POST /embed, GET /healthz, /readyz, /info, /metrics)"}
 )
 

@@ -47,6 +47,11 @@ const maxK = 1000
 
 // routeSearch adds POST /v1/search and GET /v1/images/{row} when an index is configured.
 func (s *Server) routeSearch(mux *http.ServeMux) {
+	if s.enc == nil {
+		// New refuses an index without a model, so only the search routes need an answer.
+		mux.HandleFunc("POST /v1/search", s.observe("/v1/search", s.auth(s.needsModel(nil))))
+		return
+	}
 	if s.cfg.Index == nil {
 		return
 	}

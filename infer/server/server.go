@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -23,8 +24,11 @@ import (
 
 // Config configures a Server. Zero values mean the documented defaults.
 type Config struct {
-	Encoder *infer.Encoder // required; not closed by the server
-	Model   string         // model name reported in responses (default "scl")
+	// Encoder embeds images; not closed by the server. It may be nil only with RunDir set and
+	// no Index: the server then serves the pages, the run data, /healthz, /readyz and /info,
+	// and the embedding and search routes answer 503 (errNoModel).
+	Encoder *infer.Encoder
+	Model   string // model name reported in responses (default "scl")
 
 	MaxBatch int           // images per inference run (default 32)
 	MaxWait  time.Duration // longest wait for a batch to fill after its first image (default 5ms; negative: no wait)
@@ -81,8 +85,11 @@ type Server struct {
 // New checks the configuration and starts the batcher. Call Close (or Serve, which closes on
 // return) to stop it.
 func New(cfg Config) (*Server, error) {
-	if cfg.Encoder == nil {
-		return nil, errors.New("server: config needs an encoder")
+	if cfg.Encoder == nil && cfg.RunDir == "" {
+		return nil, errors.New("server: config needs an encoder (or a run folder to show without one)")
+	}
+	if cfg.Encoder == nil && cfg.Index != nil {
+		return nil, errors.New("server: an index needs an encoder to search with")
 	}
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
@@ -102,7 +109,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if cfg.MaxPixels <= 0 {
+	if cfg.MaxPixels <= 0 && cfg.Encoder != nil {
 		cfg.MaxPixels = DefaultMaxPixelsFactor * int64(cfg.Encoder.Preprocess.Width) * int64(cfg.Encoder.Preprocess.Height)
 	}
 	if cfg.DecodePixels <= 0 {
@@ -125,10 +132,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, enc: cfg.Encoder, m: newMetrics(cfg.MaxBatch), slots: make(chan struct{}, cfg.MaxConcurrent),
 		pixels: newPixelBudget(cfg.DecodePixels), clock: realClock{}}
-	s.batcher = newBatcher(cfg.Encoder, cfg.MaxBatch, max(cfg.MaxWait, 0), cfg.Runners, s.m)
+	if cfg.Encoder != nil {
+		s.batcher = newBatcher(cfg.Encoder, cfg.MaxBatch, max(cfg.MaxWait, 0), cfg.Runners, s.m)
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/embeddings", s.observe("/v1/embeddings", s.auth(s.limited(s.handleEmbeddings))))
-	mux.HandleFunc("POST /embed", s.observe("/embed", s.auth(s.limited(s.handleEmbed))))
+	mux.HandleFunc("POST /v1/embeddings", s.observe("/v1/embeddings", s.auth(s.needsModel(s.limited(s.handleEmbeddings)))))
+	mux.HandleFunc("POST /embed", s.observe("/embed", s.auth(s.needsModel(s.limited(s.handleEmbed)))))
 	mux.HandleFunc("GET /healthz", s.observe("/healthz", s.handleHealth))
 	mux.HandleFunc("GET /readyz", s.observe("/readyz", s.handleReady))
 	mux.HandleFunc("GET /info", s.observe("/info", s.auth(s.handleInfo)))
@@ -185,7 +194,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Close stops the batcher; requests still waiting fail. Idempotent.
 func (s *Server) Close() {
 	s.stopping.Store(true)
-	s.closeMu.Do(s.batcher.close)
+	if s.batcher != nil {
+		s.closeMu.Do(s.batcher.close)
+	}
+}
+
+// needsModel answers errNoModel when the server runs without an encoder.
+func (s *Server) needsModel(h handler) handler {
+	if s.enc != nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error { return errNoModel }
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error
@@ -312,6 +331,15 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	if s.stopping.Load() {
 		return errShuttingDown
 	}
+	if s.enc == nil {
+		// Nothing to run inference on: ready means the run folder can be read.
+		if _, err := os.ReadDir(s.cfg.RunDir); err != nil {
+			return &Error{Status: http.StatusServiceUnavailable, Msg: "not ready: run folder: " + err.Error()}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, err := w.Write([]byte(`{"status":"ready","model":false,"runs":true}` + "\n"))
+		return err
+	}
 	err := s.ready.check(func() error {
 		x := make([]float32, s.enc.Preprocess.Size())
 		out := make([]float32, s.enc.Dim())
@@ -325,30 +353,36 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// Info is the body of GET /info.
+// Info is the body of GET /info. Without a model (Config.Encoder nil) only ModelLoaded,
+// RunDir, Version and Commit are set; the model fields are left out of the JSON.
 type Info struct {
-	Model      string           `json:"model"`
-	Dims       int              `json:"dims"`
-	Provider   string           `json:"provider"`
-	ORTVersion string           `json:"ort_version"`
-	Input      string           `json:"input"`
-	Output     string           `json:"output"`
-	Preprocess infer.Preprocess `json:"preprocess"`
-	Normalized bool             `json:"l2_normalized"`
-	MaxBatch   int              `json:"max_batch"`
-	MaxWaitMS  float64          `json:"max_wait_ms"`
-	MaxImages  int              `json:"max_images_per_request"`
-	MaxBody    int64            `json:"max_body_bytes"`
-	Version    string           `json:"version"` // scl's build (internal/buildinfo)
-	Commit     string           `json:"commit"`
+	ModelLoaded bool             `json:"model_loaded"`
+	Model       string           `json:"model,omitempty"`
+	Dims        int              `json:"dims,omitempty"`
+	Provider    string           `json:"provider,omitempty"`
+	ORTVersion  string           `json:"ort_version,omitempty"`
+	Input       string           `json:"input,omitempty"`
+	Output      string           `json:"output,omitempty"`
+	Preprocess  infer.Preprocess `json:"preprocess,omitzero"`
+	Normalized  bool             `json:"l2_normalized,omitempty"`
+	MaxBatch    int              `json:"max_batch,omitempty"`
+	MaxWaitMS   float64          `json:"max_wait_ms,omitempty"`
+	MaxImages   int              `json:"max_images_per_request,omitempty"`
+	MaxBody     int64            `json:"max_body_bytes,omitempty"`
+	RunDir      string           `json:"run_dir,omitempty"`
+	Version     string           `json:"version"` // scl's build (internal/buildinfo)
+	Commit      string           `json:"commit"`
 }
 
 // Info describes the served model.
 func (s *Server) Info() Info {
-	sess := s.enc.Session
 	build := buildinfo.Get()
+	if s.enc == nil {
+		return Info{RunDir: s.cfg.RunDir, Version: build.Version, Commit: build.Commit}
+	}
+	sess := s.enc.Session
 	return Info{
-		Model: s.cfg.Model, Dims: s.enc.Dim(), Provider: sess.Provider(), ORTVersion: sess.Runtime().Version,
+		ModelLoaded: true, RunDir: s.cfg.RunDir, Model: s.cfg.Model, Dims: s.enc.Dim(), Provider: sess.Provider(), ORTVersion: sess.Runtime().Version,
 		Input: sess.InputName(), Output: sess.OutputName(), Preprocess: s.enc.Preprocess,
 		Normalized: s.enc.Normalize, MaxBatch: s.cfg.MaxBatch, MaxWaitMS: float64(s.cfg.MaxWait) / 1e6,
 		MaxImages: s.cfg.MaxImages, MaxBody: s.cfg.MaxBodyBytes, Version: build.Version, Commit: build.Commit,
