@@ -28,6 +28,15 @@ type Metrics struct {
 	Rows  int      `json:"rows"`
 }
 
+// ClassName is the name of the class with label value label, or "" when the data set does
+// not name it.
+func (m *Metrics) ClassName(label int64) string {
+	if label >= 0 && label < int64(len(m.Names)) {
+		return m.Names[label]
+	}
+	return ""
+}
+
 // Evaluate computes metrics from an N×K score matrix (columns in the order
 // of classes, higher is better) and the true labels. Ties in scores go to
 // the lower class index. Every label must be one of classes.

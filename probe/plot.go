@@ -35,8 +35,8 @@ func ConfusionPNG(m *Metrics, title string) ([]byte, error) {
 	// Rows are labelled "label name" when the data set names its classes, columns by number.
 	rowLabel := func(c int64) string {
 		s := strconv.FormatInt(c, 10)
-		if c >= 0 && int(c) < len(m.Names) && m.Names[c] != "" {
-			s += " " + m.Names[c]
+		if name := m.ClassName(c); name != "" {
+			s += " " + name
 		}
 		return s
 	}

@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -135,6 +138,49 @@ func printSummary(c *cli.Context, rep *probe.Report) {
 	}
 	if k := rep.KNN; k != nil {
 		line("knn", k.Metrics, fmt.Sprintf("(k=%d, T=%g, %.1fs)", k.K, k.Temperature, k.Seconds))
+	}
+	switch {
+	case rep.Linear != nil:
+		writePerClass(w, "linear", rep.Linear.Metrics)
+	case rep.KNN != nil:
+		writePerClass(w, "knn", rep.KNN.Metrics)
+	}
+}
+
+// maxPerClassLines bounds the per-class lines printed; with more classes only the worst are.
+const maxPerClassLines = 20
+
+// writePerClass prints one probe's top-1 accuracy per class, by class name when the data set
+// names its classes ("class N" otherwise); beyond maxPerClassLines classes, the worst ones.
+func writePerClass(w io.Writer, probeName string, m *probe.Metrics) {
+	order := make([]int, 0, len(m.Classes))
+	for i := range m.Classes {
+		if m.Support[i] > 0 {
+			order = append(order, i)
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	head := fmt.Sprintf("%s per class:", probeName)
+	if len(order) > maxPerClassLines {
+		sort.SliceStable(order, func(a, b int) bool { return m.PerClass[order[a]] < m.PerClass[order[b]] })
+		head = fmt.Sprintf("%s per class (the %d worst of %d):", probeName, maxPerClassLines, len(order))
+		order = order[:maxPerClassLines]
+	}
+	names := make([]string, len(order))
+	width := 0
+	for j, i := range order {
+		names[j] = m.ClassName(m.Classes[i])
+		if names[j] == "" {
+			names[j] = fmt.Sprintf("class %d", m.Classes[i])
+		}
+		width = max(width, utf8.RuneCountInString(names[j]))
+	}
+	fmt.Fprintln(w, head)
+	for j, i := range order {
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(names[j]))
+		fmt.Fprintf(w, "  %s%s %6.2f%%  (%d test rows)\n", names[j], pad, 100*m.PerClass[i], m.Support[i])
 	}
 }
 

@@ -32,7 +32,11 @@
 // Web pages (web.go, files embedded from web/, no build step, nothing fetched elsewhere):
 // GET / searches by image; GET /run draws Config.RunDir's metrics.jsonl (GET /v1/run/metrics)
 // and newest neighbors*.png (GET /v1/run/grid). The pages ask for the API key and keep it in the
-// tab's session storage; it never appears in a URL.//
+// tab's session storage; it never appears in a URL. Without an encoder (Config.Encoder nil,
+// `scl serve --runs DIR` alone) the server serves the pages, the run data, /healthz, /readyz
+// (ready when the run folder can be read) and /info (model fields left out); the embedding and
+// search routes answer 503 "no model loaded".
+//
 // Inputs are bytes, base64 or data URIs only: the server never fetches URLs. With an API key,
 // /v1/embeddings, /embed and /info need "Authorization: Bearer <key>"; the probes and /metrics
 // stay open for the orchestrator and the scraper.
