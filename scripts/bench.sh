@@ -59,7 +59,7 @@ write_results() { # NAME LOG STATUS
     echo
     echo "| figure | scl | baseline (same run) | ratio | target | verdict |"
     echo "|---|---|---|---|---|---|"
-    grep '^RESULT|' "$2" | awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $3, $4, $5, $6, $7, $8 }'
+    { grep '^RESULT|' "$2" || true; } | awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $3, $4, $5, $6, $7, $8 }'
   } >"$tmp"
   mv "$tmp" "$out"
 }
