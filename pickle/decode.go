@@ -547,48 +547,20 @@ func (d *Decoder) step(op byte, pos int) (stop bool, err error) {
 		default:
 			return false, d.opError(op, pos, "build a %s, want an object", TypeName(t))
 		}
-	case opPut:
-		s, err := d.line(op, pos)
+	case opPut, opBinPut, opLongBinPut:
+		i, err := d.memoIndex(op, pos)
 		if err != nil {
 			return false, err
-		}
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return false, d.opError(op, pos, "memo index %q", s)
 		}
 		return false, d.put(op, pos, i)
-	case opBinPut, opLongBinPut:
-		n := 1
-		if op == opLongBinPut {
-			n = 4
-		}
-		i, err := d.uint(op, pos, n)
-		if err != nil {
-			return false, err
-		}
-		return false, d.put(op, pos, int64(i))
 	case opMemoize:
 		return false, d.put(op, pos, int64(len(d.memo)))
-	case opGet:
-		s, err := d.line(op, pos)
+	case opGet, opBinGet, opLongBinGet:
+		i, err := d.memoIndex(op, pos)
 		if err != nil {
 			return false, err
-		}
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return false, d.opError(op, pos, "memo index %q", s)
 		}
 		return false, d.get(op, pos, i)
-	case opBinGet, opLongBinGet:
-		n := 1
-		if op == opLongBinGet {
-			n = 4
-		}
-		i, err := d.uint(op, pos, n)
-		if err != nil {
-			return false, err
-		}
-		return false, d.get(op, pos, int64(i))
 	case opPersID, opBinPersID:
 		var pid any
 		if op == opPersID {
@@ -612,6 +584,29 @@ func (d *Decoder) step(op byte, pos int) (stop bool, err error) {
 		return false, d.opError(op, pos, "unsupported or unknown opcode (not a pickle, or one holding code, extensions or out-of-band buffers)")
 	}
 	return false, nil
+}
+
+// memoIndex reads the memo index argument of PUT/GET (a decimal line), BINPUT/BINGET (1 byte)
+// or LONG_BINPUT/LONG_BINGET (4 bytes, little-endian).
+func (d *Decoder) memoIndex(op byte, pos int) (int64, error) {
+	switch op {
+	case opPut, opGet:
+		s, err := d.line(op, pos)
+		if err != nil {
+			return 0, err
+		}
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, d.opError(op, pos, "memo index %q", s)
+		}
+		return i, nil
+	case opLongBinPut, opLongBinGet:
+		i, err := d.uint(op, pos, 4)
+		return int64(i), err
+	default:
+		i, err := d.uint(op, pos, 1)
+		return int64(i), err
+	}
 }
 
 func (d *Decoder) put(op byte, pos int, i int64) error {
