@@ -1,44 +1,15 @@
 package search
 
 import (
-	"math/rand/v2"
 	"sort"
+
+	"github.com/scl-dev/scl/search/searchtest"
 )
 
-// clustered returns n×dim vectors shaped like embeddings: a mixture of c Gaussian clusters in a
-// 16-d latent space, mapped to dim dimensions by a fixed random matrix, plus a little isotropic
-// noise (real embeddings cluster by class and have a low intrinsic dimension). The same seed
-// gives the same centres and map, so two calls give training and held-out points.
+// clustered returns n×dim embedding-like vectors (searchtest.EmbeddingLike); the same seed gives
+// the same centres and map, so two calls give training and held-out points.
 func clustered(n, dim, c int, noise float32, seed uint64) []float32 {
-	const latent = 16
-	rng := rand.New(rand.NewPCG(seed, 7))
-	centres := make([]float32, c*latent)
-	for i := range centres {
-		centres[i] = float32(rng.NormFloat64())
-	}
-	proj := make([]float32, latent*dim)
-	for i := range proj {
-		proj[i] = float32(rng.NormFloat64())
-	}
-	pts := rand.New(rand.NewPCG(seed, uint64(n)))
-	x := make([]float32, n*dim)
-	z := make([]float32, latent)
-	for i := range n {
-		ci := pts.IntN(c)
-		for j := range z {
-			z[j] = centres[ci*latent+j] + noise*float32(pts.NormFloat64())
-		}
-		row := x[i*dim : (i+1)*dim]
-		for j := range row {
-			row[j] = 0.05 * float32(pts.NormFloat64())
-		}
-		for l, zl := range z {
-			for j := range row {
-				row[j] += zl * proj[l*dim+j]
-			}
-		}
-	}
-	return x
+	return searchtest.EmbeddingLike(n, dim, c, noise, seed, uint64(n))
 }
 
 // bruteForce is the reference: float64 cosine similarity of every pair, sorted.

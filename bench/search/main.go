@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/scl-dev/scl/npy"
 	"github.com/scl-dev/scl/search"
+	"github.com/scl-dev/scl/search/searchtest"
 )
 
 func main() {
@@ -46,8 +46,8 @@ type result struct {
 
 func run(n, dim, nq, k, m, efc, ef int, py string) error {
 	fmt.Printf("bench/search: %d × %d vectors, %d queries, k = %d, GOMAXPROCS %d\n", n, dim, nq, k, runtime.GOMAXPROCS(0))
-	x := embeddingLike(n, dim, 1000, 0.5, 1, 1)
-	q := embeddingLike(nq, dim, 1000, 0.5, 1, 2)
+	x := searchtest.EmbeddingLike(n, dim, 1000, 0.5, 1, 1)
+	q := searchtest.EmbeddingLike(nq, dim, 1000, 0.5, 1, 2)
 	tmp, err := os.MkdirTemp("", "bench-search-")
 	if err != nil {
 		return err
@@ -142,39 +142,4 @@ func measure(search func([]float32) ([][]search.Hit, error), q []float32, dim in
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return lat[min(nq-1, int(p*float64(nq)))] }
 	return result{pct(0.5), pct(0.99), float64(nq) / total.Seconds(), batched}, hits, nil
-}
-
-// embeddingLike returns n × dim vectors: a mixture of c Gaussian clusters in a 16-d latent
-// space mapped to dim dimensions by a fixed random matrix (seed), plus a little isotropic noise.
-// Different stream values give different points of the same distribution.
-func embeddingLike(n, dim, c int, noise float32, seed, stream uint64) []float32 {
-	const latent = 16
-	rng := rand.New(rand.NewPCG(seed, 7))
-	centres := make([]float32, c*latent)
-	for i := range centres {
-		centres[i] = float32(rng.NormFloat64())
-	}
-	proj := make([]float32, latent*dim)
-	for i := range proj {
-		proj[i] = float32(rng.NormFloat64())
-	}
-	pts := rand.New(rand.NewPCG(seed, stream))
-	x := make([]float32, n*dim)
-	z := make([]float32, latent)
-	for i := range n {
-		ci := pts.IntN(c)
-		for j := range z {
-			z[j] = centres[ci*latent+j] + noise*float32(pts.NormFloat64())
-		}
-		row := x[i*dim : (i+1)*dim]
-		for j := range row {
-			row[j] = 0.05 * float32(pts.NormFloat64())
-		}
-		for l, zl := range z {
-			for j := range row {
-				row[j] += zl * proj[l*dim+j]
-			}
-		}
-	}
-	return x
 }
