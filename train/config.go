@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/torch/optim"
@@ -78,6 +79,34 @@ const (
 	LRCosine = optim.ScheduleCosine
 )
 
+// Horizon says where the schedules (the learning-rate cosine and the β cosine) end.
+type Horizon string
+
+const (
+	// HorizonEpochs ends them after Epochs (or MaxSteps), the reference's behaviour.
+	HorizonEpochs Horizon = "epochs"
+	// HorizonTime ends them at the step MaxDuration is expected to stop at, re-estimated from
+	// the measured step rate while training: a time-bounded run gets whole schedules.
+	HorizonTime Horizon = "time"
+)
+
+// horizon returns c.Horizon, HorizonEpochs when unset (configurations saved before it existed).
+func (c Config) horizon() Horizon {
+	if c.Horizon == "" {
+		return HorizonEpochs
+	}
+	return c.Horizon
+}
+
+// ParseHorizon reads "epochs" or "time".
+func ParseHorizon(s string) (Horizon, error) {
+	switch h := Horizon(strings.ToLower(s)); h {
+	case HorizonEpochs, HorizonTime:
+		return h, nil
+	}
+	return HorizonEpochs, fmt.Errorf("train: schedule horizon %q: want epochs or time", s)
+}
+
 // Stem selects the ResNet input stem, or lets the image size choose it.
 type Stem string
 
@@ -132,6 +161,8 @@ type Config struct {
 
 	// GlobalViews and LocalViews are G and Lc (2 and 4).
 	GlobalViews, LocalViews int
+	// Views changes the views' crops, local size, blur, solarize and jitter (zero: SPEC §6).
+	Views augment.Recipe `json:",omitzero"`
 	// BatchSize is B (256); MiniBatchSize is mb (0: no mini-batching). B must be divisible by mb.
 	BatchSize, MiniBatchSize int
 	// Epochs is the number of passes over the data set (100).
@@ -150,6 +181,9 @@ type Config struct {
 	// 0 to LR before it (0: none).
 	LRSchedule  optim.ScheduleKind
 	WarmupSteps int
+	// Horizon is where the learning-rate and β schedules end: after Epochs (HorizonEpochs, the
+	// default) or at the end of MaxDuration (HorizonTime, estimated from the step rate).
+	Horizon Horizon `json:",omitempty"`
 	// Momentum is LARS's momentum (0.9); TrustCoefficient LARS's η (0.001).
 	Momentum, TrustCoefficient float64
 
@@ -262,8 +296,8 @@ func (c Config) CIFARStem() bool {
 	return c.ImageSize <= 32
 }
 
-// LocalSize returns the local view size int(s·3/7) (SPEC §6).
-func (c Config) LocalSize() int { return c.ImageSize * 3 / 7 }
+// LocalSize returns the local view size: int(s·3/7) (SPEC §6) unless Views sets it.
+func (c Config) LocalSize() int { return c.Views.LocalSide(c.ImageSize) }
 
 // Validate checks every field and returns all problems at once, each naming the field and
 // the expected value.
@@ -293,6 +327,9 @@ func (c Config) Validate() error {
 	if _, err := multicrop.Pairs(c.GlobalViews, c.LocalViews); err != nil {
 		errs = append(errs, fmt.Errorf("train: views: %w", err))
 	}
+	if err := c.Views.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train: views: %w", err))
+	}
 	if _, err := multicrop.Slices(c.BatchSize, c.MiniBatchSize); err != nil {
 		errs = append(errs, fmt.Errorf("train: batch: %w", err))
 	}
@@ -316,6 +353,15 @@ func (c Config) Validate() error {
 	}
 	if c.WarmupSteps < 0 {
 		bad("warm-up steps %d: want ≥ 0", c.WarmupSteps)
+	}
+	switch c.Horizon {
+	case "", HorizonEpochs:
+	case HorizonTime:
+		if c.MaxDuration <= 0 {
+			bad("schedule horizon time needs a time budget (max-time > 0)")
+		}
+	default:
+		bad("schedule horizon %q: want epochs or time", c.Horizon)
 	}
 	if c.Optimizer == OptimizerLARS {
 		if !(c.Momentum >= 0 && c.Momentum < 1) {

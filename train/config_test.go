@@ -67,6 +67,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"schedule", func(c *Config) { c.LRSchedule = "step" }, "lr schedule"},
 		{"stem", func(c *Config) { c.Stem = "big" }, "stem"},
 		{"log every", func(c *Config) { c.LogEvery = 0 }, "log every"},
+		{"time horizon without a budget", func(c *Config) { c.Horizon = HorizonTime }, "needs a time budget"},
+		{"horizon", func(c *Config) { c.Horizon = "weeks" }, "schedule horizon"},
+		{"views", func(c *Config) { c.Views.LocalScale = [2]float64{0.5, 0.1} }, "local crop scale"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

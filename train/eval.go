@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/data/loader"
@@ -84,44 +85,72 @@ type EvalSplits struct {
 // KNN classifies Test by cosine kNN over Train's target-encoder features (k neighbours,
 // temperature 0.07, as probe.KNN) and returns the top-1 accuracy.
 func (t *Trainer) KNN(ctx context.Context, e EvalSplits, k, workers int) (float64, error) {
-	train, test, err := t.evalFeatures(ctx, e, workers)
-	if err != nil {
-		return 0, err
-	}
-	r, err := probe.KNN(ctx, train, test, probe.KNNConfig{K: k})
-	if err != nil {
-		return 0, fmt.Errorf("train: knn: %w", err)
-	}
-	m, err := probe.Evaluate(r.Scores, r.Classes, test.Labels)
-	if err != nil {
-		return 0, fmt.Errorf("train: knn: %w", err)
-	}
-	return m.Top1, nil
+	r, err := t.Evaluate(ctx, e, EvalOptions{K: k, Workers: workers})
+	return r.KNNTop1, err
 }
 
 // LinearProbe fits the linear probe of SPEC §7 (L2-normalised target features, multinomial
 // logistic regression, C = 1) on Train and returns the top-1 accuracy on Test.
 func (t *Trainer) LinearProbe(ctx context.Context, e EvalSplits, workers int) (float64, error) {
-	train, test, err := t.evalFeatures(ctx, e, workers)
+	r, err := t.Evaluate(ctx, e, EvalOptions{Probe: true, Workers: workers})
+	return r.ProbeTop1, err
+}
+
+// EvalOptions chooses what Evaluate measures.
+type EvalOptions struct {
+	// K is the kNN monitor's k (0: no kNN).
+	K int
+	// Probe fits the linear probe too.
+	Probe bool
+	// Workers decode the images (0: one per CPU).
+	Workers int
+}
+
+// EvalResult holds the top-1 accuracies Evaluate measured (NaN: not measured).
+type EvalResult struct {
+	KNNTop1, ProbeTop1 float64
+}
+
+// Evaluate extracts the target encoder's features of both splits once and scores them with the
+// kNN monitor and, when asked, the linear probe.
+func (t *Trainer) Evaluate(ctx context.Context, e EvalSplits, o EvalOptions) (EvalResult, error) {
+	res := EvalResult{KNNTop1: math.NaN(), ProbeTop1: math.NaN()}
+	train, test, err := t.evalFeatures(ctx, e, o.Workers)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
+	if o.K > 0 {
+		r, err := probe.KNN(ctx, train, test, probe.KNNConfig{K: o.K})
+		if err != nil {
+			return res, fmt.Errorf("train: knn: %w", err)
+		}
+		m, err := probe.Evaluate(r.Scores, r.Classes, test.Labels)
+		if err != nil {
+			return res, fmt.Errorf("train: knn: %w", err)
+		}
+		res.KNNTop1 = m.Top1
+	}
+	if !o.Probe {
+		return res, nil
+	}
+	// The probe L2-normalises the features in place, after the kNN (cosine either way).
 	if err := probe.Preprocess(probe.L2Rows, train, test); err != nil {
-		return 0, fmt.Errorf("train: probe: %w", err)
+		return res, fmt.Errorf("train: probe: %w", err)
 	}
 	model, _, err := probe.FitLogistic(ctx, train, probe.LogisticConfig{})
 	if err != nil {
-		return 0, fmt.Errorf("train: probe: %w", err)
+		return res, fmt.Errorf("train: probe: %w", err)
 	}
 	scores, err := model.Scores(test)
 	if err != nil {
-		return 0, fmt.Errorf("train: probe: %w", err)
+		return res, fmt.Errorf("train: probe: %w", err)
 	}
 	m, err := probe.Evaluate(scores, model.Classes, test.Labels)
 	if err != nil {
-		return 0, fmt.Errorf("train: probe: %w", err)
+		return res, fmt.Errorf("train: probe: %w", err)
 	}
-	return m.Top1, nil
+	res.ProbeTop1 = m.Top1
+	return res, nil
 }
 
 func (t *Trainer) evalFeatures(ctx context.Context, e EvalSplits, workers int) (train, test *probe.Dataset, err error) {

@@ -185,6 +185,13 @@ type Runner struct {
 	// on a CPU device).
 	split    Split
 	splitter *splitter
+	// horizon is the schedules' last step as last estimated (Config.Horizon time; 0: not yet),
+	// horizonFrom the steps and time of the first estimate, where the rate is measured from.
+	horizon     int
+	horizonFrom struct {
+		steps int
+		at    time.Duration
+	}
 }
 
 // NewRunner validates cfg, opens the output directory and the metrics file (main process
@@ -195,6 +202,10 @@ func NewRunner(cfg Config, d Data, h Hooks) (*Runner, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Horizon == HorizonTime && d.Session.World() > 1 {
+		// Each process would estimate its own horizon and their learning rates would part.
+		return nil, errors.New("train: schedule horizon time is for single-process runs: use --epochs or --max-steps to set the horizon of a data-parallel run")
 	}
 	fixedWorkers, fixedThreads := d.Workers > 0, cfg.Threads > 0
 	cpus := cpusPerProcess(d.Session)
@@ -234,7 +245,7 @@ func (r *Runner) openData() error {
 	if err := removeStaleTemps(cfg.OutDir); err != nil {
 		return err
 	}
-	tf, err := augment.NewMultiCrop(cfg.ImageSize, cfg.GlobalViews, cfg.LocalViews, cfg.InChannels)
+	tf, err := augment.NewMultiCropRecipe(cfg.ImageSize, cfg.GlobalViews, cfg.LocalViews, cfg.InChannels, cfg.Views)
 	if err != nil {
 		return fmt.Errorf("train: views: %w", err)
 	}
@@ -388,18 +399,13 @@ func (r *Runner) evaluate(ctx context.Context, last StepResult, final bool) (map
 	if d.Eval.Train == nil || d.Eval.Test == nil {
 		return nil, nil
 	}
-	out := map[string]float64{}
-	top1, err := r.tr.KNN(ctx, d.Eval, r.cfg.EvalK, d.Workers)
+	res, err := r.tr.Evaluate(ctx, d.Eval, EvalOptions{K: r.cfg.EvalK, Probe: final && d.Probe, Workers: d.Workers})
 	if err != nil {
 		return nil, err
 	}
-	out["knn_top1"] = top1
+	out := map[string]float64{"knn_top1": res.KNNTop1}
 	if final && d.Probe {
-		p, err := r.tr.LinearProbe(ctx, d.Eval, d.Workers)
-		if err != nil {
-			return nil, err
-		}
-		out["probe_top1"] = p
+		out["probe_top1"] = res.ProbeTop1
 	}
 	e, _ := r.tr.Position()
 	if r.isMain {
@@ -431,6 +437,33 @@ func (r *Runner) agreeStop(ctx context.Context, deadline <-chan time.Time) (bool
 	return stop, nil
 }
 
+// horizonEvery is how often (in steps) a time-horizon run re-estimates its last step.
+const horizonEvery = 10
+
+// updateHorizon re-estimates the step at which the time budget runs out from the step rate
+// measured since the first estimate (start-up, the step-0 checkpoint and the first steps'
+// allocations excluded; evaluations and checkpoints during the run included) and moves the
+// schedules' end there.
+func (r *Runner) updateHorizon(elapsed time.Duration) error {
+	if r.stepsHere < horizonEvery || r.stepsHere%horizonEvery != 0 || elapsed <= 0 {
+		return nil
+	}
+	rate := float64(r.stepsHere) / elapsed.Seconds()
+	if r.horizonFrom.steps == 0 {
+		r.horizonFrom.steps, r.horizonFrom.at = r.stepsHere, elapsed
+	} else if dt := (elapsed - r.horizonFrom.at).Seconds(); dt > 0 {
+		rate = float64(r.stepsHere-r.horizonFrom.steps) / dt
+	}
+	left := max(r.cfg.MaxDuration-elapsed, 0).Seconds()
+	last := min(r.tr.Steps()+int(left*rate), r.total)
+	last = max(last, r.tr.Steps(), 1)
+	if last == r.horizon {
+		return nil
+	}
+	r.horizon = last
+	return r.tr.SetHorizon(last)
+}
+
 // step takes one optimizer step on b, then records, checkpoints and evaluates as configured.
 func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 	cfg := r.cfg
@@ -444,6 +477,11 @@ func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 	ips := r.thr.add(cfg.BatchSize, time.Since(t0))
 	e, bi := r.tr.Position()
 	elapsed := time.Since(r.start)
+	if cfg.Horizon == HorizonTime {
+		if err := r.updateHorizon(elapsed); err != nil {
+			return err
+		}
+	}
 	var eta time.Duration
 	if r.stepsHere > 0 {
 		eta = time.Duration(float64(elapsed) / float64(r.stepsHere) * float64(r.total-r.tr.Steps()))

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scl-dev/scl/checkpoint"
 	"github.com/scl-dev/scl/data"
@@ -281,5 +282,43 @@ func TestRunPeriodicEvaluation(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d eval records in the metrics file, want 2", n)
+	}
+}
+
+// TestRunTimeHorizonEndsTheCosineAtTheBudget runs a cosine schedule over a 6-second budget: the
+// learning rate must fall from near its peak to near 0 by the last step, which an epochs
+// horizon (100 epochs) would not do.
+func TestRunTimeHorizonEndsTheCosineAtTheBudget(t *testing.T) {
+	c := fashionConfig(t)
+	c.Width, c.ProjHidden, c.ProjOut = 4, 32, 16
+	c.LR, c.LRSchedule, c.WarmupSteps = 1e-3, LRCosine, 5
+	c.MaxDuration = 6 * time.Second
+	c.Horizon = HorizonTime
+	d := Data{Train: fashionSubset(t, "train", 256), Name: "fashion_mnist", Workers: 1}
+	var lrs []float64
+	res, err := Run(context.Background(), c, d, Hooks{Progress: func(p Progress) {
+		if p.Event == EventStep {
+			lrs = append(lrs, p.LR)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.TimeUp || len(lrs) < 40 {
+		t.Fatalf("time up %v after %d steps, want the budget to end a run of ≥ 40 steps", res.TimeUp, len(lrs))
+	}
+	peak := 0.0
+	for _, v := range lrs[:len(lrs)/4] {
+		peak = max(peak, v)
+	}
+	if end := lrs[len(lrs)-1]; peak < 0.8*c.LR || end > 0.2*c.LR {
+		t.Errorf("learning rate peaked at %.3g in the first quarter and ended at %.3g: want ≥ 0.8 and ≤ 0.2 of %g", peak, end, c.LR)
+	}
+	// A new estimate of the horizon may nudge the rate up a little, never by much.
+	for i := c.WarmupSteps + 1; i < len(lrs); i++ {
+		if lrs[i] > lrs[i-1]+0.05*c.LR {
+			t.Errorf("learning rate jumped up after the warm-up at step %d: %.4g → %.4g", i+1, lrs[i-1], lrs[i])
+			break
+		}
 	}
 }

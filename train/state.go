@@ -137,6 +137,7 @@ func ResumeDiffs(old, cur Config) []ResumeDiff {
 	add("image-size", old.ImageSize, cur.ImageSize)
 	add("num-global-views", old.GlobalViews, cur.GlobalViews)
 	add("num-local-views", old.LocalViews, cur.LocalViews)
+	add("views", old.Views.String(), cur.Views.String())
 	add("batch-size", old.BatchSize, cur.BatchSize)
 	add("mini-batch-size", old.MiniBatchSize, cur.MiniBatchSize)
 	// The epochs set the β cosine's horizon K (and the learning rate's, with cosine).
@@ -146,6 +147,7 @@ func ResumeDiffs(old, cur Config) []ResumeDiff {
 	add("weight-decay", old.WeightDecay, cur.WeightDecay)
 	add("lr-schedule", old.LRSchedule, cur.LRSchedule)
 	add("warmup-steps", old.WarmupSteps, cur.WarmupSteps)
+	add("schedule-horizon", old.horizon(), cur.horizon())
 	if old.LRSchedule == LRCosine && cur.LRSchedule == LRCosine {
 		add("max-steps", old.MaxSteps, cur.MaxSteps) // the cosine's horizon
 	}

@@ -165,6 +165,24 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	return t, nil
 }
 
+// SetHorizon moves the end of the schedules to step last: the learning-rate cosine (when the
+// schedule is cosine) ends there, and the β cosine's K becomes last + 2·(steps per epoch) −
+// update-after, the reference's relation between K and the last step. The step already taken
+// keep their values; the Runner calls it as a time-bounded run's estimate of its last step
+// improves (Config.Horizon).
+func (t *Trainer) SetHorizon(last int) error {
+	if last < max(t.step, 1) {
+		return fmt.Errorf("train: schedule horizon %d: want ≥ the current step %d", last, t.step)
+	}
+	sched, err := optim.NewSchedule(t.cfg.LRSchedule, t.cfg.LR, int64(t.cfg.WarmupSteps), int64(max(last, t.cfg.WarmupSteps)))
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	t.lr = sched
+	t.ema.Total = schedule.TotalSteps(t.stepsPerEpoch, 0, t.cfg.UpdateBetaAfter) + last
+	return t.ema.Validate()
+}
+
 // newOptimizer builds the optimizer over params and its learning-rate schedule, whose horizon
 // is the run's last step (Epochs of stepsPerEpoch, or MaxSteps when smaller).
 func newOptimizer(cfg Config, params []*nn.Var, stepsPerEpoch int) (optim.Optimizer, optim.Schedule, error) {

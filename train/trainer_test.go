@@ -361,3 +361,37 @@ func TestOptimizersAndLRSchedules(t *testing.T) {
 		})
 	}
 }
+
+// TestSetHorizonMovesTheSchedulesEnd checks the learning-rate cosine and the β horizon against
+// their formulas after the horizon moves from the epochs' end to step 20.
+func TestSetHorizonMovesTheSchedulesEnd(t *testing.T) {
+	c := tinyConfig(t)
+	c.LRSchedule, c.WarmupSteps, c.LR, c.Epochs = LRCosine, 2, 1e-3, 100
+	const spe, last = 4, 20
+	tr := newTrainer(t, c, spe)
+	for k := 0; k < 3; k++ {
+		if _, err := tr.Step(syntheticBatch(c, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.SetHorizon(last); err != nil {
+		t.Fatal(err)
+	}
+	for k := 3; k < 6; k++ {
+		r, err := tr.Step(syntheticBatch(c, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1e-3 * (1 + math.Cos(math.Pi*float64(k-2)/float64(last-2))) / 2
+		if math.Abs(r.LR-want) > 1e-15 {
+			t.Errorf("step %d lr %v, want %v (cosine ending at step %d)", k, r.LR, want, last)
+		}
+	}
+	// The reference's K is steps per epoch · (epochs + 2) − update-after: last + 2·spe − 1.
+	if want := last + 2*spe - c.UpdateBetaAfter; tr.ema.Total != want {
+		t.Errorf("β horizon K = %d, want %d", tr.ema.Total, want)
+	}
+	if err := tr.SetHorizon(4); err == nil {
+		t.Errorf("SetHorizon before the current step (6) succeeded")
+	}
+}

@@ -55,6 +55,7 @@ func dataPreviewCommand() *cli.Command {
 		&cli.IntFlag{Name: "zoom", Usage: "pixel zoom (default: global views ≥ 128 px)"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "preview.png", Usage: "PNG file to write"},
 	)
+	flags = append(flags, viewRecipeFlags("")...)
 	return &cli.Command{
 		Name:  "preview",
 		Usage: "write a PNG grid of an image's global and local views (source image first in each row)",
@@ -70,7 +71,11 @@ func dataPreviewCommand() *cli.Command {
 			if size <= 0 {
 				return fmt.Errorf("data preview: unknown view size for %s, want --image-size", name)
 			}
-			m, err := augment.NewMultiCrop(size, c.Int(flagGlobalViews), c.Int(flagLocalViews), c.Int("channels"))
+			recipe, err := viewRecipeFromFlags(c)
+			if err != nil {
+				return fmt.Errorf("data preview: %w", err)
+			}
+			m, err := augment.NewMultiCropRecipe(size, c.Int(flagGlobalViews), c.Int(flagLocalViews), c.Int("channels"), recipe)
 			if err != nil {
 				return fmt.Errorf("data preview: %w", err)
 			}
@@ -87,7 +92,7 @@ func dataPreviewCommand() *cli.Command {
 				return fmt.Errorf("data preview: %w", err)
 			}
 			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %d rows × (source + %d global %d px + %d local %d px)\n",
-				out, name, c.Int("rows"), c.Int(flagGlobalViews), size, c.Int(flagLocalViews), augment.LocalView(size).Size)
+				out, name, c.Int("rows"), c.Int(flagGlobalViews), size, c.Int(flagLocalViews), recipe.LocalSide(size))
 			return nil
 		},
 	}

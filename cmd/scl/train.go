@@ -199,22 +199,8 @@ func openTrainData(c *cli.Context, cfg train.Config) (train.Data, func(), error)
 		if dir == "" && strings.EqualFold(ev, name) {
 			dir = c.String(flagDataDir)
 		}
-		limit := c.Int(flagEvalLimit)
-		for _, p := range []struct {
-			split string
-			dst   *data.Dataset
-		}{{"train", &d.Eval.Train}, {"test", &d.Eval.Test}} {
-			e, err := data.Open(data.Source{Name: ev, Split: p.split, Dir: dir})
-			if err != nil {
-				return train.Data{}, closeAll, fmt.Errorf("train: evaluation data: %w", err)
-			}
-			opened = append(opened, e)
-			if limit > 0 && limit < e.Len() {
-				if e, err = data.Subset(e, 0, limit); err != nil {
-					return train.Data{}, closeAll, err
-				}
-			}
-			*p.dst = e
+		if d.Eval, err = openEvalSplits(ev, dir, c.Int(flagEvalLimit), c.Int(flagEvalHoldout), &opened); err != nil {
+			return train.Data{}, closeAll, err
 		}
 	} else if c.Bool(flagProbe) || c.Int(flagEvalEvery) > 0 {
 		return train.Data{}, closeAll, errors.New("train: --probe-at-end and --eval-every need --eval-dataset (a labelled data set with train and test splits)")
@@ -305,4 +291,54 @@ func (v *trainView) finish() {
 		fmt.Fprintln(v.w)
 		v.bar = nil
 	}
+}
+
+// openEvalSplits opens the evaluation data set's memory (probe training) and scored splits: its
+// train and test splits, or with holdout > 0 the first and the last holdout images of its train
+// split (a validation split, so that settings are never chosen on test images). limit caps
+// each split's images (0: all); the memory keeps its first ones.
+func openEvalSplits(name, dir string, limit, holdout int, opened *[]data.Dataset) (train.EvalSplits, error) {
+	var e train.EvalSplits
+	open := func(split string) (data.Dataset, error) {
+		d, err := data.Open(data.Source{Name: name, Split: split, Dir: dir})
+		if err != nil {
+			return nil, fmt.Errorf("train: evaluation data: %w", err)
+		}
+		*opened = append(*opened, d)
+		return d, nil
+	}
+	capped := func(d data.Dataset) (data.Dataset, error) {
+		if limit > 0 && limit < d.Len() {
+			return data.Subset(d, 0, limit)
+		}
+		return d, nil
+	}
+	tr, err := open("train")
+	if err != nil {
+		return e, err
+	}
+	if holdout > 0 {
+		n := tr.Len()
+		if holdout >= n {
+			return e, fmt.Errorf("train: --%s %d: the evaluation train split has %d images, want fewer held out", flagEvalHoldout, holdout, n)
+		}
+		if e.Test, err = data.Subset(tr, n-holdout, n); err != nil {
+			return e, err
+		}
+		if tr, err = data.Subset(tr, 0, n-holdout); err != nil {
+			return e, err
+		}
+	} else {
+		te, err := open("test")
+		if err != nil {
+			return e, err
+		}
+		if e.Test, err = capped(te); err != nil {
+			return e, err
+		}
+	}
+	if e.Train, err = capped(tr); err != nil {
+		return e, err
+	}
+	return e, nil
 }

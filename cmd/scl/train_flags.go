@@ -41,6 +41,7 @@ const (
 	flagWD             = "weight-decay"
 	flagLRSchedule     = "lr-schedule"
 	flagWarmup         = "warmup-steps"
+	flagHorizon        = "schedule-horizon"
 	flagMomentum       = "momentum"
 	flagPrecision      = "precision"
 	flagFP16           = "fp16_precision"
@@ -72,6 +73,7 @@ const (
 	flagEvalK          = "eval-k"
 	flagEvalLimit      = "eval-limit"
 	flagProbe          = "probe-at-end"
+	flagEvalHoldout    = "eval-holdout"
 	flagPlot           = "plot"
 	flagNoProgress     = "no-progress"
 	flagTrainLimit     = "limit"
@@ -83,7 +85,7 @@ const (
 // trainFlags lists the flags of scl train with their defaults (DefaultConfig's).
 func trainFlags() []cli.Flag {
 	d := train.DefaultConfig()
-	return []cli.Flag{
+	flags := []cli.Flag{
 		// Data.
 		&cli.StringFlag{Name: flagDataset, Aliases: []string{"dataset_name"}, Value: "fashion_mnist", Category: "data",
 			Usage: "data set: " + strings.Join(data.Names(), ", ") + ", or another name for a labeled image folder"},
@@ -115,6 +117,8 @@ func trainFlags() []cli.Flag {
 		&cli.Float64Flag{Name: flagWD, Aliases: []string{"wd", "weight_decay"}, Value: d.WeightDecay, Category: "optimisation", Usage: "weight decay"},
 		&cli.StringFlag{Name: flagLRSchedule, Value: string(d.LRSchedule), Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
+		&cli.StringFlag{Name: flagHorizon, Value: string(train.HorizonEpochs), Category: "optimisation",
+			Usage: "where the learning-rate cosine and the β schedule end: epochs (after --epochs or --max-steps, the reference's) or time (at the end of --max-time, estimated from the measured step rate)"},
 		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
 		&cli.StringFlag{Name: flagPrecision, Value: "auto", Category: "optimisation",
 			Usage: "fp32, fp16 (CUDA, dynamic loss scaling), bf16, fp64 (slow; for checks against the reference), or auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX), fp32 elsewhere"},
@@ -136,6 +140,9 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagBetaEvery, Aliases: []string{"update_beta_every_n_steps"}, Value: d.UpdateBetaEvery, Category: "method", Usage: "EMA update period in steps"},
 		&cli.IntFlag{Name: flagGlobalViews, Aliases: []string{"num_global_views"}, Value: d.GlobalViews, Category: "method", Usage: "global views G"},
 		&cli.IntFlag{Name: flagLocalViews, Aliases: []string{"num_local_views"}, Value: d.LocalViews, Category: "method", Usage: "local views Lc"},
+	}
+	flags = append(flags, viewRecipeFlags("views")...)
+	return append(flags, []cli.Flag{
 
 		// Run.
 		&cli.StringFlag{Name: flagOut, Aliases: []string{"o", flagSaveEncoderDir}, Value: d.OutDir, Category: "run",
@@ -164,7 +171,9 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagEvalK, Value: d.EvalK, Category: "evaluation", Usage: "k of the kNN monitor"},
 		&cli.IntFlag{Name: flagEvalLimit, Value: 10000, Category: "evaluation", Usage: "use at most N images of each evaluation split (0: all)"},
 		&cli.BoolFlag{Name: flagProbe, Category: "evaluation", Usage: "fit the linear probe on the evaluation split at the end"},
-	}
+		&cli.IntFlag{Name: flagEvalHoldout, Category: "evaluation",
+			Usage: "score the kNN monitor and the probe on the last N images of the evaluation set's train split (a validation split for choosing settings; the others are the memory) instead of its test split"},
+	}...)
 }
 
 // configFromFlags maps the parsed flags onto a training configuration.
@@ -212,6 +221,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		return cfg, fmt.Errorf("train: %w (--%s)", err, flagLRSchedule)
 	}
 	cfg.WarmupSteps = c.Int(flagWarmup)
+	if cfg.Horizon, err = train.ParseHorizon(c.String(flagHorizon)); err != nil {
+		return cfg, fmt.Errorf("%w (--%s)", err, flagHorizon)
+	}
 	cfg.Momentum = c.Float64(flagMomentum)
 	auto := strings.EqualFold(c.String(flagPrecision), "auto")
 	var p train.Precision
@@ -243,6 +255,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.UpdateBetaEvery = c.Int(flagBetaEvery)
 	cfg.GlobalViews = c.Int(flagGlobalViews)
 	cfg.LocalViews = c.Int(flagLocalViews)
+	if cfg.Views, err = viewRecipeFromFlags(c); err != nil {
+		return cfg, fmt.Errorf("train: %w", err)
+	}
 
 	cfg.OutDir = c.String(flagOut)
 	cfg.Resume = c.String(flagResume)

@@ -3,11 +3,15 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/train"
 )
@@ -86,13 +90,23 @@ func TestReferenceREADMECommands(t *testing.T) {
 			func(c train.Config) bool { return c.Precision == train.FP16 },
 		},
 		{
+			"view recipe and time horizon",
+			strings.Fields(`--global-crop-scale 0.3,1 --local-crop-scale 0.2,0.6 --local-size 16 --blur-prob 0 --solarize-prob 0.1 --jitter-strength 0.5 --max-time 10m --schedule-horizon time`),
+			func(c train.Config) bool {
+				v := c.Views
+				return v.GlobalScale == [2]float64{0.3, 1} && v.LocalScale == [2]float64{0.2, 0.6} && v.LocalSize == 16 &&
+					*v.BlurP == 0 && *v.SolarizeP == 0.1 && *v.Jitter == 0.5 && c.LocalSize() == 16 && c.Horizon == train.HorizonTime
+			},
+		},
+		{
 			"defaults",
 			nil,
 			func(c train.Config) bool {
 				d := train.DefaultConfig()
 				return c.LR == d.LR && c.WeightDecay == d.WeightDecay && c.Beta == d.Beta && c.Gamma == d.Gamma && c.BatchSize == 256 &&
 					c.LogEvery == d.LogEvery && c.Device == d.Device && c.Encoder == d.Encoder && c.Stem == d.Stem &&
-					c.Optimizer == d.Optimizer && c.LRSchedule == d.LRSchedule && c.EvalK == d.EvalK && c.KeepCheckpoints == d.KeepCheckpoints
+					c.Optimizer == d.Optimizer && c.LRSchedule == d.LRSchedule && c.EvalK == d.EvalK && c.KeepCheckpoints == d.KeepCheckpoints &&
+					c.Views.IsZero() && c.Horizon == train.HorizonEpochs
 			},
 		},
 	}
@@ -121,11 +135,64 @@ func TestTrainFlagErrors(t *testing.T) {
 		{strings.Fields(`--dataset folder`), "image-size"},
 		{strings.Fields(`-m efficientnet --width 16`), "--width applies to ResNets only"},
 		{strings.Fields(`--encoder efficientnet_b0 --stem cifar`), "--stem applies to ResNets only"},
+		{strings.Fields(`--global-crop-scale 0.3`), "--global-crop-scale: range \"0.3\""},
+		{strings.Fields(`--local-crop-scale 0.6,0.2`), "local crop scale 0.6,0.2"},
+		{strings.Fields(`--blur-prob 2`), "blur probability 2"},
+		{strings.Fields(`--schedule-horizon time`), "needs a time budget"},
+		{strings.Fields(`--schedule-horizon weeks`), "--schedule-horizon"},
 	}
 	for _, tt := range tests {
 		_, err := parseTrain(t, tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("flags %q: error %v, want one mentioning %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+func TestEvalHoldoutIsTheEndOfTheTrainSplit(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(data.FashionMNISTDir, "train-images-idx3-ubyte.gz")); err != nil {
+		t.Skipf("Fashion-MNIST not installed (%v): run scripts/setup.sh", err)
+	}
+	full, err := data.Open(data.Source{Name: "fashion_mnist", Split: "train"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	n := full.Len()
+	tests := []struct {
+		limit, holdout  int
+		wantTrain, want int // memory and scored sizes
+		firstScored     int // index in the train split of the first scored image
+	}{
+		{0, 10000, n - 10000, 10000, n - 10000},
+		{20000, 10000, 20000, 10000, n - 10000},
+		{5000, 0, 5000, 5000, -1}, // the test split
+	}
+	for _, tt := range tests {
+		var opened []data.Dataset
+		e, err := openEvalSplits("fashion_mnist", "", tt.limit, tt.holdout, &opened)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Train.Len() != tt.wantTrain || e.Test.Len() != tt.want {
+			t.Errorf("limit %d holdout %d: %d memory and %d scored images, want %d and %d",
+				tt.limit, tt.holdout, e.Train.Len(), e.Test.Len(), tt.wantTrain, tt.want)
+		}
+		if tt.firstScored >= 0 {
+			a, _ := e.Test.Image(0)
+			b, _ := full.Image(tt.firstScored)
+			if !bytes.Equal(a.Pix, b.Pix) || e.Test.Label(0) != full.Label(tt.firstScored) {
+				t.Errorf("first held-out image is not train image %d", tt.firstScored)
+			}
+		} else if e.Test.Info().Split != "test" {
+			t.Errorf("scored split %q, want test", e.Test.Info().Split)
+		}
+		for _, d := range opened {
+			d.Close()
+		}
+	}
+	var opened []data.Dataset
+	if _, err := openEvalSplits("fashion_mnist", "", 0, n, &opened); err == nil || !strings.Contains(err.Error(), "--eval-holdout") {
+		t.Errorf("holding out the whole split: error %v, want one naming --eval-holdout", err)
 	}
 }

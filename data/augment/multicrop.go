@@ -18,16 +18,28 @@ type MultiCrop struct {
 // NewMultiCrop returns SPEC §6's transform for image size s with the given numbers of global
 // and local views and output channels (3 as the specification; 1 keeps grey data grey).
 func NewMultiCrop(s, global, local, channels int) (*MultiCrop, error) {
+	return NewMultiCropRecipe(s, global, local, channels, Recipe{})
+}
+
+// NewMultiCropRecipe is NewMultiCrop with the views changed as r says.
+func NewMultiCropRecipe(s, global, local, channels int, r Recipe) (*MultiCrop, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
 	if global < 1 || local < 0 {
 		return nil, fmt.Errorf("augment: %d global and %d local views, want ≥ 1 and ≥ 0", global, local)
 	}
 	m := &MultiCrop{Channels: channels}
 	m.Mean, m.Std = DefaultNorm(channels)
 	for range global {
-		m.Views = append(m.Views, GlobalView(s))
+		v := GlobalView(s)
+		r.apply(&v, s, false)
+		m.Views = append(m.Views, v)
 	}
 	for range local {
-		m.Views = append(m.Views, LocalView(s))
+		v := LocalView(s)
+		r.apply(&v, s, true)
+		m.Views = append(m.Views, v)
 	}
 	return m, m.Validate()
 }
