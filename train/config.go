@@ -10,6 +10,7 @@ import (
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/multicrop"
 	"github.com/scl-dev/scl/train/schedule"
@@ -78,6 +79,40 @@ const (
 	// LRCosine decays the learning rate to 0 over the run with a half cosine, after the warm-up.
 	LRCosine = optim.ScheduleCosine
 )
+
+// MemoryFormat is the memory layout of the networks' convolution weights and inputs.
+type MemoryFormat string
+
+const (
+	// MemoryAuto is channels-last on the CPU in fp32 and bf16 (measured faster there, see
+	// bench/train), contiguous on CUDA and in fp64.
+	MemoryAuto MemoryFormat = "auto"
+	// MemoryContiguous is libtorch's default NCHW layout.
+	MemoryContiguous MemoryFormat = "contiguous"
+	// MemoryChannelsLast is the NHWC layout.
+	MemoryChannelsLast MemoryFormat = "channels-last"
+)
+
+// ParseMemoryFormat reads auto, contiguous or channels-last.
+func ParseMemoryFormat(s string) (MemoryFormat, error) {
+	switch m := MemoryFormat(strings.ToLower(s)); m {
+	case MemoryAuto, MemoryContiguous, MemoryChannelsLast:
+		return m, nil
+	}
+	return MemoryAuto, fmt.Errorf("train: memory format %q: want auto, contiguous or channels-last", s)
+}
+
+// ChannelsLast reports whether a run on a device of type dev lays its convolutions out
+// channels-last (MemoryFormat; unset is auto).
+func (c Config) ChannelsLast(dev torch.DeviceType) bool {
+	switch c.MemoryFormat {
+	case MemoryChannelsLast:
+		return true
+	case MemoryContiguous:
+		return false
+	}
+	return dev == torch.CPUDevice && (c.Precision == FP32 || c.Precision == BF16)
+}
 
 // Horizon says where the schedules (the learning-rate cosine and the β cosine) end.
 type Horizon string
@@ -219,6 +254,9 @@ type Config struct {
 	Device device.Spec
 	// Threads, when positive, sets libtorch's CPU thread count.
 	Threads int
+	// MemoryFormat lays convolution weights and inputs out contiguous or channels-last (auto,
+	// the default: see MemoryAuto). A mechanic of the run: results agree to rounding.
+	MemoryFormat MemoryFormat `json:",omitempty"`
 	// Seed seeds parameter initialisation, the data order and the augmentations (42).
 	Seed int64
 
@@ -353,6 +391,11 @@ func (c Config) Validate() error {
 	}
 	if c.WarmupSteps < 0 {
 		bad("warm-up steps %d: want ≥ 0", c.WarmupSteps)
+	}
+	switch c.MemoryFormat {
+	case "", MemoryAuto, MemoryContiguous, MemoryChannelsLast:
+	default:
+		bad("memory format %q: want auto, contiguous or channels-last", c.MemoryFormat)
 	}
 	switch c.Horizon {
 	case "", HorizonEpochs:

@@ -68,6 +68,9 @@ func (t *Trainer) encodeBatch(b *loader.Batch) ([]float32, error) {
 	if t.dtype != torch.Float32 {
 		x = ng.To(x, t.dtype)
 	}
+	if t.channelsLast {
+		x = ng.ChannelsLast(x)
+	}
 	f := t.target.Encoder.Forward(ng, x)
 	f = ng.To(f, torch.Float32)
 	if err := s.Err(); err != nil {

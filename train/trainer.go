@@ -43,6 +43,8 @@ type Trainer struct {
 	// of the parameters, buffers and inputs (Float64 with precision fp64, else Float32).
 	autocast torch.DType
 	dtype    torch.DType
+	// channelsLast lays convolution weights and inputs out NHWC (Config.ChannelsLast).
+	channelsLast bool
 	// sess is the data-parallel job (nil: one process); localBatch the rows of a batch this
 	// process holds (the batch size divided by the world size).
 	sess       *parallel.Session
@@ -116,10 +118,12 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if err := torch.ManualSeed(uint64(cfg.Seed)); err != nil {
 		return nil, err
 	}
-	if t.online, err = torchnet.NewOf(mcfg, dev, t.dtype); err != nil {
+	t.channelsLast = cfg.ChannelsLast(dev.Type)
+	netOpts := torchnet.Options{DType: t.dtype, ChannelsLast: t.channelsLast}
+	if t.online, err = torchnet.NewWith(mcfg, dev, netOpts); err != nil {
 		return nil, fmt.Errorf("train: online network: %w", err)
 	}
-	if t.target, err = torchnet.NewOf(mcfg, dev, t.dtype); err != nil {
+	if t.target, err = torchnet.NewWith(mcfg, dev, netOpts); err != nil {
 		return nil, fmt.Errorf("train: target network: %w", err)
 	}
 	if err := t.target.Store.CopyFrom(t.online.Store); err != nil {
@@ -485,10 +489,16 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 		fwd = s.Autocast(t.dev.Type, t.autocast)
 	}
 	inputs := views
-	if sl.Start != 0 || int64(sl.End) != views[0].Shape()[0] {
+	if sl.Start != 0 || int64(sl.End) != views[0].Shape()[0] || t.channelsLast {
 		inputs = make([]*torch.Tensor, len(views))
 		for v, x := range views {
-			inputs[v] = s.Narrow(x, 0, int64(sl.Start), int64(sl.Len()))
+			if sl.Start != 0 || int64(sl.End) != x.Shape()[0] {
+				x = s.Narrow(x, 0, int64(sl.Start), int64(sl.Len()))
+			}
+			if t.channelsLast {
+				x = s.ChannelsLast(x)
+			}
+			inputs[v] = x
 		}
 	}
 	online := make([]*torch.Tensor, len(inputs))

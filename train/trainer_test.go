@@ -395,3 +395,46 @@ func TestSetHorizonMovesTheSchedulesEnd(t *testing.T) {
 		t.Errorf("SetHorizon before the current step (6) succeeded")
 	}
 }
+
+// TestChannelsLastMatchesContiguous trains the same three steps with both memory layouts: the
+// layout is a mechanic, so the losses agree to float32 rounding and the parameters to within
+// Adam's per-step size (an update of a near-zero gradient may round either way).
+func TestChannelsLastMatchesContiguous(t *testing.T) {
+	run := func(f MemoryFormat) ([]float64, map[string][]float64, *Trainer) {
+		c := tinyConfig(t)
+		c.MemoryFormat = f
+		tr := newTrainer(t, c, 4)
+		var losses []float64
+		for k := 0; k < 3; k++ {
+			r, err := tr.Step(syntheticBatch(c, k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			losses = append(losses, r.Loss)
+		}
+		return losses, paramsOf(t, tr), tr
+	}
+	lc, pc, trc := run(MemoryContiguous)
+	ll, pl, trl := run(MemoryChannelsLast)
+	if trc.channelsLast || !trl.channelsLast {
+		t.Fatalf("channels-last: contiguous run %v, channels-last run %v", trc.channelsLast, trl.channelsLast)
+	}
+	w := trl.online.Store.Var("encoder.conv1.weight")
+	if w == nil {
+		t.Fatal("no encoder.conv1.weight")
+	}
+	if st := w.T.Strides(); st[1] != 1 {
+		t.Errorf("channels-last conv1 weight strides %v, want channel stride 1", st)
+	}
+	for k := range lc {
+		if math.Abs(lc[k]-ll[k]) > 1e-4*math.Abs(lc[k]) {
+			t.Errorf("step %d loss %v contiguous, %v channels-last", k+1, lc[k], ll[k])
+		}
+	}
+	lr := tinyConfig(t).LR
+	for name, a := range pc {
+		if d := maxDiff(a, pl[name]); d > 3*2*lr {
+			t.Errorf("%s differs by %g between the layouts, want ≤ %g", name, d, 3*2*lr)
+		}
+	}
+}

@@ -14,7 +14,7 @@ func plotCommand() *cli.Command {
 		Name:        "plot",
 		Usage:       "render training curves (" + metrics.FileName + " of scl train) to a PNG image",
 		ArgsUsage:   "RUN_DIR|METRICS.jsonl",
-		Subcommands: []*cli.Command{plotEmbeddingsCommand(), plotJoinCommand()},
+		Subcommands: []*cli.Command{plotEmbeddingsCommand(), plotJoinCommand(), plotQualityCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "PNG to write (default: " + metrics.PlotName + " beside the metrics file)"},
 		},

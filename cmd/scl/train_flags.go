@@ -65,6 +65,7 @@ const (
 	flagLogEvery       = "log-every"
 	flagDevice         = "device"
 	flagThreads        = "threads"
+	flagMemoryFormat   = "memory-format"
 	flagWorkers        = "workers"
 	flagSeed           = "seed"
 	flagEvalDataset    = "eval-dataset"
@@ -155,6 +156,8 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: d.LogEvery, Category: "run", Usage: "metrics record every N steps"},
 		&cli.StringFlag{Name: flagDevice, Value: d.Device.String(), Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
+		&cli.StringFlag{Name: flagMemoryFormat, Value: string(train.MemoryAuto), Category: "run",
+			Usage: "layout of convolution weights and inputs: contiguous (NCHW), channels-last (NHWC) or auto (channels-last on the CPU in fp32 and bf16, where oneDNN runs it faster)"},
 		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: every CPU the views leave free, adapted while training)"},
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
@@ -272,6 +275,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		cfg.Precision, _ = train.AutoPrecision(cfg.Device, torch.CUDADeviceCount)
 	}
 	cfg.Threads = c.Int(flagThreads)
+	if cfg.MemoryFormat, err = train.ParseMemoryFormat(c.String(flagMemoryFormat)); err != nil {
+		return cfg, fmt.Errorf("%w (--%s)", err, flagMemoryFormat)
+	}
 	cfg.Seed = c.Int64(flagSeed)
 	cfg.Plot = c.Bool(flagPlot)
 	cfg.EvalEvery = c.Int(flagEvalEvery)

@@ -140,6 +140,7 @@ func TestTrainFlagErrors(t *testing.T) {
 		{strings.Fields(`--blur-prob 2`), "blur probability 2"},
 		{strings.Fields(`--schedule-horizon time`), "needs a time budget"},
 		{strings.Fields(`--schedule-horizon weeks`), "--schedule-horizon"},
+		{strings.Fields(`--memory-format nhwc`), "--memory-format"},
 	}
 	for _, tt := range tests {
 		_, err := parseTrain(t, tt.args...)

@@ -134,11 +134,30 @@ func New(cfg models.Config, dev torch.Device) (*Model, error) {
 
 // NewOf is New with parameters and float buffers of type dt (Float32 or Float64).
 func NewOf(cfg models.Config, dev torch.Device, dt torch.DType) (*Model, error) {
+	return NewWith(cfg, dev, Options{DType: dt})
+}
+
+// Options are how NewWith stores a model's tensors.
+type Options struct {
+	// DType is the type of parameters and float buffers (torch.Default: Float32).
+	DType torch.DType
+	// ChannelsLast stores convolution weights channels-last (nn.Store.SetChannelsLast); feed
+	// such a model channels-last inputs (torch.Scope.ChannelsLast) for the fast kernels.
+	ChannelsLast bool
+}
+
+// NewWith is New with the storage options o.
+func NewWith(cfg models.Config, dev torch.Device, o Options) (*Model, error) {
 	enc, proj, err := models.Networks(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("torchnet: %w", err)
 	}
+	dt := o.DType
+	if dt == torch.Default {
+		dt = torch.Float32
+	}
 	st := nn.NewStoreOf(dev, dt)
+	st.SetChannelsLast(o.ChannelsLast)
 	m := &Model{Config: cfg.WithDefaults(), Store: st,
 		Encoder:   Build(enc, st.Root().Sub(trim(models.EncoderPrefix))),
 		Projector: Build(proj, st.Root().Sub(trim(models.ProjectorPrefix))),

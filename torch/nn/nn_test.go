@@ -200,3 +200,49 @@ func TestStateDictRoundTrip(t *testing.T) {
 }
 
 func sprint(v any) string { return fmt.Sprint(v) }
+
+// TestChannelsLastStore checks that a channels-last store lays its 4-D variables out NHWC
+// (strides C·H·W… as torch.channels_last gives them) with the values a default store draws
+// from the same seed, and leaves other variables alone.
+func TestChannelsLastStore(t *testing.T) {
+	build := func(cl bool) (*nn.Store, *torch.Tensor, *torch.Tensor) {
+		if err := torch.ManualSeed(7); err != nil {
+			t.Fatal(err)
+		}
+		st := nn.NewStore(torch.CPU)
+		st.SetChannelsLast(cl)
+		w := st.Root().Param("conv", nn.KaimingNormal(nn.FanOut), 4, 3, 2, 5)
+		b := st.Root().Param("bias", nn.Const(0.5), 4)
+		if err := st.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return st, w, b
+	}
+	def, wd, _ := build(false)
+	defer def.Close()
+	nhwc, wc, bc := build(true)
+	defer nhwc.Close()
+	// NCHW [4,3,2,5] in channels-last memory: strides (C·H·W, 1, W·C, C).
+	if got, want := fmt.Sprint(wc.Strides()), fmt.Sprint([]int64{30, 1, 15, 3}); got != want {
+		t.Errorf("channels-last conv strides %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(wd.Strides()), fmt.Sprint([]int64{30, 10, 5, 1}); got != want {
+		t.Errorf("default conv strides %s, want %s", got, want)
+	}
+	a, err := wd.Float64s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := wc.Float64s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("value %d: %v in the default store, %v channels-last", i, a[i], b[i])
+		}
+	}
+	if !wc.RequiresGrad() || len(bc.Shape()) != 1 || nhwc.NumParams() != def.NumParams() {
+		t.Errorf("channels-last store: requires grad %v, params %d vs %d", wc.RequiresGrad(), nhwc.NumParams(), def.NumParams())
+	}
+}
