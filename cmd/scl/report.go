@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/scl-dev/scl/probe"
+	"github.com/scl-dev/scl/viz/quality"
 )
 
 // reportCommand prints probe reports side by side, e.g. a pretrained encoder next to its
@@ -19,6 +21,7 @@ func reportCommand() *cli.Command {
 		ArgsUsage: "LABEL=report.json [LABEL=report.json ...]",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "markdown", Usage: "print a Markdown table"},
+			&cli.BoolFlag{Name: "tsv", Usage: "print scl plot quality's table instead: a LABEL of SERIES@MINUTES is a run of that budget, any other a baseline (minutes 0)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -35,6 +38,9 @@ func reportCommand() *cli.Command {
 					return fmt.Errorf("report: %w", err)
 				}
 				rows = append(rows, reportRow{label, r})
+			}
+			if c.Bool("tsv") {
+				return writeQualityTable(c.App.Writer, rows)
 			}
 			return writeReportTable(c.App.Writer, rows, c.Bool("markdown"))
 		},
@@ -93,6 +99,36 @@ func writeReportTable(w io.Writer, rows []reportRow, markdown bool) error {
 			}
 			b.WriteString("|\n")
 		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeQualityTable writes rows as a quality table (viz/quality): label SERIES@MINUTES is the
+// series' run of that budget, any other label a baseline at minutes 0; accuracies as fractions.
+func writeQualityTable(w io.Writer, rows []reportRow) error {
+	var b strings.Builder
+	b.WriteString(quality.Header + "\n")
+	for _, r := range rows {
+		series, minutes := r.label, "0"
+		if s, m, ok := strings.Cut(r.label, "@"); ok {
+			v, err := strconv.ParseFloat(m, 64)
+			if err != nil || !(v > 0) {
+				return fmt.Errorf("report: label %q: minutes %q after @, want a positive number", r.label, m)
+			}
+			series, minutes = s, m
+		}
+		if strings.ContainsAny(series, "\t\n") {
+			return fmt.Errorf("report: label %q: tabs and newlines cannot go in a table", r.label)
+		}
+		linear, knn := "-", "-"
+		if l := r.report.Linear; l != nil && l.Metrics != nil {
+			linear = strconv.FormatFloat(l.Metrics.Top1, 'f', 4, 64)
+		}
+		if k := r.report.KNN; k != nil && k.Metrics != nil {
+			knn = strconv.FormatFloat(k.Metrics.Top1, 'f', 4, 64)
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", series, minutes, linear, knn)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/scl-dev/scl/probe"
+	"github.com/scl-dev/scl/viz/quality"
 )
 
 func TestWriteReportTable(t *testing.T) {
@@ -48,5 +50,31 @@ func TestWriteReportTable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestQualityTableRoundTrip writes a quality table from reports and reads it back with the
+// reader scl plot quality uses.
+func TestQualityTableRoundTrip(t *testing.T) {
+	rows := []reportRow{
+		{"scl@10", &probe.Report{Linear: &probe.LinearReport{Metrics: &probe.Metrics{Top1: 0.8561}}, KNN: &probe.KNNReport{Metrics: &probe.Metrics{Top1: 0.84}}}},
+		{"raw pixels", &probe.Report{Linear: &probe.LinearReport{Metrics: &probe.Metrics{Top1: 0.8391}}}},
+	}
+	var b bytes.Buffer
+	if err := writeQualityTable(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := quality.Read(&b, "table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || pts[0].Series != "scl" || pts[0].Minutes != 10 || pts[0].Linear != 0.8561 || pts[0].KNN != 0.84 ||
+		pts[1].Series != "raw pixels" || pts[1].Minutes != 0 || !math.IsNaN(pts[1].KNN) {
+		t.Errorf("read back %+v", pts)
+	}
+	for _, bad := range []string{"scl@", "scl@ten", "scl@-5"} {
+		if err := writeQualityTable(&bytes.Buffer{}, []reportRow{{bad, rows[0].report}}); err == nil || !strings.Contains(err.Error(), "minutes") {
+			t.Errorf("label %q: error %v, want one about the minutes", bad, err)
+		}
 	}
 }
