@@ -441,19 +441,24 @@ func (r *Runner) agreeStop(ctx context.Context, deadline <-chan time.Time) (bool
 const horizonEvery = 10
 
 // updateHorizon re-estimates the step at which the time budget runs out from the step rate
-// measured since the first estimate (start-up, the step-0 checkpoint and the first steps'
-// allocations excluded; evaluations and checkpoints during the run included) and moves the
-// schedules' end there.
+// measured since the run's first horizonEvery steps (start-up, the step-0 checkpoint and the
+// first steps' allocations excluded; evaluations and checkpoints during the run included) and
+// moves the schedules' end there. Until the second estimate the schedules keep the epochs'
+// horizon (in practice: the warm-up).
 func (r *Runner) updateHorizon(elapsed time.Duration) error {
 	if r.stepsHere < horizonEvery || r.stepsHere%horizonEvery != 0 || elapsed <= 0 {
 		return nil
 	}
-	rate := float64(r.stepsHere) / elapsed.Seconds()
 	if r.horizonFrom.steps == 0 {
+		// The first horizonEvery steps only mark where the rate is measured from.
 		r.horizonFrom.steps, r.horizonFrom.at = r.stepsHere, elapsed
-	} else if dt := (elapsed - r.horizonFrom.at).Seconds(); dt > 0 {
-		rate = float64(r.stepsHere-r.horizonFrom.steps) / dt
+		return nil
 	}
+	dt := (elapsed - r.horizonFrom.at).Seconds()
+	if dt <= 0 {
+		return nil
+	}
+	rate := float64(r.stepsHere-r.horizonFrom.steps) / dt
 	left := max(r.cfg.MaxDuration-elapsed, 0).Seconds()
 	last := min(r.tr.Steps()+int(left*rate), r.total)
 	last = max(last, r.tr.Steps(), 1)

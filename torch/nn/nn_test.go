@@ -229,11 +229,11 @@ func TestChannelsLastStore(t *testing.T) {
 	if got, want := fmt.Sprint(wd.Strides()), fmt.Sprint([]int64{30, 10, 5, 1}); got != want {
 		t.Errorf("default conv strides %s, want %s", got, want)
 	}
-	a, err := wd.Float64s()
+	a, err := wd.Float32s()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := wc.Float64s()
+	b, err := wc.Float32s()
 	if err != nil {
 		t.Fatal(err)
 	}
