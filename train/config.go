@@ -84,8 +84,8 @@ const (
 type MemoryFormat string
 
 const (
-	// MemoryAuto is channels-last on the CPU in fp32 and bf16 (measured faster there, see
-	// bench/train), contiguous on CUDA and in fp64.
+	// MemoryAuto is the layout measured faster for scl's step on this kind of device and
+	// precision (bench/train): contiguous everywhere so far (see ChannelsLast).
 	MemoryAuto MemoryFormat = "auto"
 	// MemoryContiguous is libtorch's default NCHW layout.
 	MemoryContiguous MemoryFormat = "contiguous"
@@ -103,15 +103,12 @@ func ParseMemoryFormat(s string) (MemoryFormat, error) {
 }
 
 // ChannelsLast reports whether a run on a device of type dev lays its convolutions out
-// channels-last (MemoryFormat; unset is auto).
+// channels-last (MemoryFormat; unset is auto). Auto is contiguous: on the 2-core AVX-512 BF16
+// development CPU scl's whole step ran slower channels-last at width 16 in fp32 and bf16
+// (bench/train -memory-format), although PyTorch's bare forward and backward ran faster; CUDA
+// has not been measured.
 func (c Config) ChannelsLast(dev torch.DeviceType) bool {
-	switch c.MemoryFormat {
-	case MemoryChannelsLast:
-		return true
-	case MemoryContiguous:
-		return false
-	}
-	return dev == torch.CPUDevice && (c.Precision == FP32 || c.Precision == BF16)
+	return c.MemoryFormat == MemoryChannelsLast
 }
 
 // Horizon says where the schedules (the learning-rate cosine and the β cosine) end.

@@ -101,6 +101,9 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if cfg.Threads > 0 {
 		torch.SetNumThreads(cfg.Threads)
 	}
+	// Keep the step's activation buffers in malloc's heap rather than mapping them afresh every
+	// step (torch.KeepAllocations).
+	torch.KeepAllocations()
 	mcfg, err := cfg.ModelConfig()
 	if err != nil {
 		return nil, err

@@ -39,6 +39,9 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 		cfg.Precision = p
 	}
 	cfg.ImageSize, cfg.Stem, cfg.Width, cfg.BatchSize, cfg.Threads = 28, train.StemCIFAR, width, o.batch, threads
+	if cfg.MemoryFormat, err = train.ParseMemoryFormat(o.memoryFormat); err != nil {
+		return measurement{}, err
+	}
 	cfg.MaxSteps = o.warmup + o.steps
 	cfg.CheckpointEvery, cfg.KeepCheckpoints, cfg.Plot = 0, 1, false
 	dir, err := os.MkdirTemp("", "train-bench-")

@@ -78,6 +78,8 @@ func (c *benchCase) name() string {
 type options struct {
 	steps, warmup, rounds, batch, images int
 	python, script, device               string
+	// memoryFormat is scl's --memory-format (auto: its default).
+	memoryFormat string
 }
 
 func main() {
@@ -97,6 +99,7 @@ func main() {
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "Python with Debian's python3-torch and python3-torchvision")
 	flag.StringVar(&o.script, "script", "bench/train/torch_step.py", "the PyTorch implementation")
 	flag.StringVar(&o.device, "device", "cpu", "cpu or cuda[:N] (both sides)")
+	flag.StringVar(&o.memoryFormat, "memory-format", "auto", "scl's memory format: auto (its default), contiguous or channels-last")
 	// Child flags.
 	flag.IntVar(&width, "width", 64, "internal (child): ResNet base width")
 	flag.StringVar(&precision, "precision", "auto", "internal (child): precision")
@@ -250,7 +253,7 @@ func measure(o options, self, side string, c *benchCase) (measurement, error) {
 		"-batch", strconv.Itoa(o.batch), "-images", strconv.Itoa(o.images)}
 	var cmd *exec.Cmd
 	if side == "scl" {
-		args := append([]string{"-child", "scl", "-precision", c.sclPrec}, common...)
+		args := append([]string{"-child", "scl", "-precision", c.sclPrec, "-memory-format", o.memoryFormat}, common...)
 		if c.threads > 0 {
 			args = append(args, "-threads", strconv.Itoa(c.threads))
 		}
