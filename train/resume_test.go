@@ -18,6 +18,8 @@ var resumeMechanics = map[string]bool{
 	"Threads": true, "OutDir": true, "CheckpointEvery": true, "KeepCheckpoints": true,
 	"Resume": true, "ResumeOverride": true, "LogEvery": true, "Plot": true, "EvalEvery": true,
 	"EvalK": true,
+	// The memory layout changes only rounding.
+	"MemoryFormat": true,
 }
 
 // TestResumeDiffsCoverEveryField changes every result-changing Config field in turn and checks
@@ -62,6 +64,8 @@ func TestResumeDiffsCoverEveryField(t *testing.T) {
 		"EMASkipFloat64":       {"ema-skip-float64", func(c *Config) { c.EMASkipFloat64 = true }},
 		"Precision":            {"precision", func(c *Config) { c.Precision = BF16 }},
 		"Seed":                 {"seed", func(c *Config) { c.Seed++ }},
+		"Views":                {"views", func(c *Config) { c.Views.LocalSize = 5 }},
+		"Horizon":              {"schedule-horizon", func(c *Config) { c.Horizon = HorizonTime }},
 	}
 	extra := map[string]func(*Config){
 		"gamma-scaling-steps": func(c *Config) { c.Gamma.Steps++ },

@@ -487,19 +487,25 @@ func (t *Trainer) scalars() (scale, bias float64, err error) {
 func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss.Config, m float64) (float64, float64, error) {
 	s := torch.NewScope()
 	defer s.Close()
-	fwd := s
+	// The forward pass and the loss live in their own scope, closed before the backward pass:
+	// the Go handles of the activations then no longer pin them, and autograd frees each saved
+	// activation as soon as the backward pass has used it, as PyTorch does. Only the objective
+	// moves on to s.
+	f := torch.NewScope()
+	defer f.Close()
+	fwd := f
 	if t.autocast != torch.Default {
-		fwd = s.Autocast(t.dev.Type, t.autocast)
+		fwd = f.Autocast(t.dev.Type, t.autocast)
 	}
 	inputs := views
 	if sl.Start != 0 || int64(sl.End) != views[0].Shape()[0] || t.channelsLast {
 		inputs = make([]*torch.Tensor, len(views))
 		for v, x := range views {
 			if sl.Start != 0 || int64(sl.End) != x.Shape()[0] {
-				x = s.Narrow(x, 0, int64(sl.Start), int64(sl.Len()))
+				x = f.Narrow(x, 0, int64(sl.Start), int64(sl.Len()))
 			}
 			if t.channelsLast {
-				x = s.ChannelsLast(x)
+				x = f.ChannelsLast(x)
 			}
 			inputs[v] = x
 		}
@@ -524,13 +530,13 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 	// The mean over pairs (parallel.StepLoss; with one process it is the mean of loss.Pair).
 	// With several, negatives come from the whole global batch and the objective's
 	// rank-averaged gradients are the single-process gradients (parallel.PairLoss).
-	r := parallel.StepLoss(s, t.sess.Group(), online, target, t.pairs, t.tau, t.bias, lcfg)
-	total, klTotal := s.DivScalar(r.Loss, m), s.DivScalar(r.KL, m)
+	r := parallel.StepLoss(f, t.sess.Group(), online, target, t.pairs, t.tau, t.bias, lcfg)
+	total, klTotal := f.DivScalar(r.Loss, m), f.DivScalar(r.KL, m)
 	objective := total
 	if r.Objective != r.Loss {
-		objective = s.DivScalar(r.Objective, m)
+		objective = f.DivScalar(r.Objective, m)
 	}
-	if err := s.Err(); err != nil {
+	if err := f.Err(); err != nil {
 		return 0, 0, fmt.Errorf("train: forward at step %d: %w", t.step+1, err)
 	}
 	lv, err := total.Item()
@@ -546,7 +552,11 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 			return lv, kv, nil // Step reports it before touching the parameters
 		}
 	}
-	if err := s.Backward(t.scaler.Scale(s, objective)); err != nil {
+	obj := s.Adopt(f.Keep(objective))
+	if err := f.Close(); err != nil {
+		return 0, 0, fmt.Errorf("train: forward at step %d: %w", t.step+1, err)
+	}
+	if err := s.Backward(t.scaler.Scale(s, obj)); err != nil {
 		return 0, 0, fmt.Errorf("train: backward at step %d: %w", t.step+1, err)
 	}
 	return lv, kv, nil
