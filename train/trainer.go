@@ -482,6 +482,25 @@ func (t *Trainer) scalars() (scale, bias float64, err error) {
 	return math.Exp(tau), bias, err
 }
 
+// targetProjection runs the target network on x without gradients in a scope of its own and
+// returns only the projection, owned by s: the intermediate activations are freed as soon as
+// the pass ends (no autograd graph keeps them), as under PyTorch's no_grad, rather than living
+// until the step's backward pass.
+func (t *Trainer) targetProjection(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
+	g := torch.NewScope()
+	defer g.Close()
+	ng := g.NoGrad()
+	if t.autocast != torch.Default {
+		ng = ng.Autocast(t.dev.Type, t.autocast)
+	}
+	_, p := t.target.Forward(ng, x)
+	if err := g.Err(); err != nil {
+		s.Fail(err)
+		return nil
+	}
+	return s.Adopt(g.Keep(p))
+}
+
 // sliceLoss runs the forward and backward passes of one mini-batch slice and returns its
 // contribution to the step loss and KL (already divided by the number of slices m).
 func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss.Config, m float64) (float64, float64, error) {
@@ -523,7 +542,7 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 	for v := range inputs {
 		_, online[v] = t.online.Forward(fwd, inputs[v])
 		if v < t.cfg.GlobalViews {
-			_, target[v] = t.target.Forward(fwd.NoGrad(), inputs[v])
+			target[v] = t.targetProjection(f, inputs[v])
 		}
 	}
 	release()

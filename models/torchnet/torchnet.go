@@ -18,12 +18,24 @@ type Module struct {
 	prefix string
 	// vars maps a parameter's name relative to the network to its tensor (owned by the Store).
 	vars map[string]*torch.Tensor
+	// lastUse[v] is the index of the last node reading value v (-1: none): Forward frees a
+	// value's handle after it.
+	lastUse []int
 }
 
 // Build registers net's parameters and buffers under p (torchvision initialisation) and returns
 // the module interpreting net over them. Failures are recorded in the store (check Store.Err).
 func Build(net *models.Network, p nn.Path) *Module {
 	m := &Module{Net: net, st: p.Store(), prefix: p.Name(""), vars: map[string]*torch.Tensor{}}
+	m.lastUse = make([]int, net.NumValues)
+	for v := range m.lastUse {
+		m.lastUse[v] = -1
+	}
+	for i, nd := range net.Nodes {
+		for _, v := range nd.Inputs {
+			m.lastUse[v] = i
+		}
+	}
 	for _, par := range net.Params() {
 		var init nn.Init
 		switch par.Init {
@@ -114,6 +126,15 @@ func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 			return nil
 		}
 		vals[nd.Output] = out
+		// Free the handles of values no later node reads (not x, the caller's, nor the output):
+		// what autograd saved for the backward pass stays alive through its graph; the rest
+		// (e.g. a BatchNorm output once its ReLU has run) goes now rather than with s.
+		for _, v := range nd.Inputs {
+			if m.lastUse[v] == i && v != 0 && v != m.Net.Output && vals[v] != out {
+				vals[v].Close()
+				vals[v] = nil
+			}
+		}
 	}
 	return vals[m.Net.Output]
 }
