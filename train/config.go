@@ -10,7 +10,6 @@ import (
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
-	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/multicrop"
 	"github.com/scl-dev/scl/train/schedule"
@@ -102,12 +101,12 @@ func ParseMemoryFormat(s string) (MemoryFormat, error) {
 	return MemoryAuto, fmt.Errorf("train: memory format %q: want auto, contiguous or channels-last", s)
 }
 
-// ChannelsLast reports whether a run on a device of type dev lays its convolutions out
-// channels-last (MemoryFormat; unset is auto). Auto is contiguous: on the 2-core AVX-512 BF16
+// ChannelsLast reports whether the run lays its convolutions out channels-last (MemoryFormat;
+// unset is auto). Auto is contiguous: on the 2-core AVX-512 BF16
 // development CPU scl's whole step ran slower channels-last at width 16 in fp32 and bf16
 // (bench/train -memory-format), although PyTorch's bare forward and backward ran faster; CUDA
 // has not been measured.
-func (c Config) ChannelsLast(dev torch.DeviceType) bool {
+func (c Config) ChannelsLast() bool {
 	return c.MemoryFormat == MemoryChannelsLast
 }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The ablations of docs/recipe.md: each run pretrains from seed 42 with the previous demo's
+# settings plus its own flags, then scores the kNN monitor and the linear probe on the validation
+# split (the last 10,000 training images; never the test split). Budgets are steps (sN, immune to
+# other jobs on the machine) or wall-clock time (run those alone).
+#
+#   scripts/ablate.sh [OUT_DIR]            # every row, about 70 minutes on 2 cores
+#   scripts/ablate.sh out/ablate nl_g      # the named rows only
+#
+# Prints one Markdown row per run (name, budget, steps, linear and kNN top-1, flags) and appends
+# it to OUT_DIR/ablations.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=${1:-out/ablate}
+shift || true
+gentle=(--global-crop-scale 0.3,1 --blur-prob 0 --solarize-prob 0)
+declare -A rows=(
+  [base]="5m"
+  [gentle]="s850 ${gentle[*]}"
+  [nolocal]="s1100 --num-local-views 0"
+  [nl_cos]="s1100 --num-local-views 0 --lr-schedule cosine --warmup-steps 50"
+  [nl_g]="s1100 --num-local-views 0 ${gentle[*]}"
+  [nl_g_lr2]="s1100 --num-local-views 0 ${gentle[*]} --lr 2e-3"
+  [nl_g_b128]="5m --num-local-views 0 ${gentle[*]} --batch-size 128 --lr 2e-3"
+  [nl_g_in]="5m --num-local-views 0 ${gentle[*]} --stem imagenet"
+  [nl_g_s16]="5m --num-local-views 0 ${gentle[*]} --image-size 16"
+)
+order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16)
+[ $# -gt 0 ] && order=("$@")
+scripts/setup.sh
+mkdir -p "$out" bin
+go build -o bin/scl ./cmd/scl
+for name in "${order[@]}"; do
+  spec=${rows[$name]:?"ablate: unknown row $name (rows: ${!rows[*]})"}
+  read -r budget flags <<<"$spec"
+  case $budget in s*) limit=(--max-steps "${budget#s}") ;; *) limit=(--max-time "$budget") ;; esac
+  dir=$out/$name
+  rm -rf "$dir"
+  # shellcheck disable=SC2086 # flags is a word list
+  bin/scl train --dataset fashion_mnist --encoder resnet18 --stem cifar --width 16 --batch-size 64 --lr 1e-3 \
+    --beta 0.99 --num-global-views 2 --num-local-views 4 --epochs 100 "${limit[@]}" --checkpoint-every 0 \
+    --seed 42 --device cpu --eval-dataset fashion_mnist --eval-holdout 10000 --eval-limit 0 --probe-at-end \
+    --no-progress --log-every 50 --plot=false --out "$dir" $flags >"$dir.log" 2>&1
+  last=$(grep '"kind":"eval"' "$dir/metrics.jsonl" | tail -1)
+  steps=$(sed -n 's/.*"step":\([0-9]*\).*/\1/p' <<<"$last")
+  lin=$(sed -n 's/.*"probe_top1":\([0-9.]*\).*/\1/p' <<<"$last")
+  knn=$(sed -n 's/.*"knn_top1":\([0-9.]*\).*/\1/p' <<<"$last")
+  row=$(awk -v n="$name" -v b="$budget" -v s="$steps" -v l="$lin" -v k="$knn" -v f="$flags" \
+    'BEGIN { printf "| %s | %s | %s | %.2f %% | %.2f %% | `%s` |\n", n, b, s, 100*l, 100*k, f }')
+  echo "$row" | tee -a "$out/ablations.md"
+done
