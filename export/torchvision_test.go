@@ -15,7 +15,7 @@ import (
 // weights (models/testdata/torchvision_golden.json, from scripts/torchvision_golden.py), runs
 // it in ONNX Runtime on the golden input and compares the features with torchvision's: a
 // reference independent of scl's model description. The smaller encoders only (ResNet-18 with
-// both stems, EfficientNet-B0), to keep the test short: models and models/torchnet check every
+// every stem, EfficientNet-B0), to keep the test short: models and models/torchnet check every
 // encoder against the same file, and TestExportMatchesLibtorch ties the export to libtorch for
 // all of them.
 func TestExportMatchesTorchvision(t *testing.T) {

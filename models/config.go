@@ -28,6 +28,10 @@ const (
 	StemImageNet Stem = "imagenet"
 	// StemCIFAR is a 3×3 stride-1 conv without max-pool, for 32×32-sized images.
 	StemCIFAR Stem = "cifar"
+	// StemCIFARStride2 is the CIFAR stem's 3×3 conv with stride 2 (no max-pool): the network
+	// sees the full-resolution image but its stages run at half the resolution, a quarter of the
+	// CIFAR stem's cost at equal width (for small images on small machines).
+	StemCIFARStride2 Stem = "cifar-s2"
 )
 
 // Prefixes of the encoder's and the projector's tensors in checkpoints and exports.
@@ -95,8 +99,8 @@ func (c Config) Validate() error {
 		}
 		return fmt.Errorf("models: unknown architecture %q, want one of %s", c.Arch, strings.Join(names, ", "))
 	}
-	if c.Stem != StemImageNet && c.Stem != StemCIFAR {
-		return fmt.Errorf("models: unknown stem %q, want %q or %q", c.Stem, StemImageNet, StemCIFAR)
+	if c.Stem != StemImageNet && c.Stem != StemCIFAR && c.Stem != StemCIFARStride2 {
+		return fmt.Errorf("models: unknown stem %q, want %q, %q or %q", c.Stem, StemImageNet, StemCIFAR, StemCIFARStride2)
 	}
 	switch {
 	case c.InChannels < 1:

@@ -11,15 +11,18 @@ func resnet(name string, blocks [4]int, bottleneck bool, cfg Config) *Network {
 	b := newBuilder(name, cfg.InChannels, 0, 0)
 	w := cfg.Width
 	x := Value(0)
-	if cfg.Stem == StemCIFAR {
+	switch cfg.Stem {
+	case StemCIFAR:
 		x = b.conv("conv1", x, cfg.InChannels, w, 3, 1, 1, false)
-	} else {
+	case StemCIFARStride2:
+		x = b.conv("conv1", x, cfg.InChannels, w, 3, 2, 1, false)
+	default:
 		x = b.add(Node{Op: OpConv, Name: "conv1", Inputs: []Value{x},
 			Conv: ConvSpec{In: cfg.InChannels, Out: w, Kernel: 7, Stride: 2, Padding: 3, Groups: 1}})
 	}
 	x = b.bn("bn1", x, w, eps)
 	x = b.unary(OpReLU, "relu", x)
-	if cfg.Stem != StemCIFAR {
+	if cfg.Stem == StemImageNet {
 		x = b.add(Node{Op: OpMaxPool, Name: "maxpool", Inputs: []Value{x}, Pool: PoolSpec{Kernel: 3, Stride: 2, Padding: 1}})
 	}
 	expansion := 1

@@ -42,8 +42,8 @@ func checkState(t *testing.T, net *models.Network, g archtest.Net) {
 // scripts/torchvision_golden.py).
 func TestTorchvisionState(t *testing.T) {
 	g := loadGolden(t)
-	if len(g.Nets) != 6 {
-		t.Fatalf("golden file has %d encoders, want 6 (resnet18/50 × 2 stems, efficientnet_v2_s, efficientnet_b0)", len(g.Nets))
+	if len(g.Nets) != 7 {
+		t.Fatalf("golden file has %d encoders, want 7 (resnet18/50 × 2 stems, resnet18 with the stride-2 CIFAR stem, efficientnet_v2_s, efficientnet_b0)", len(g.Nets))
 	}
 	for _, n := range g.Nets {
 		t.Run(n.Name(), func(t *testing.T) {

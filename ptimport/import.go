@@ -369,7 +369,7 @@ func Build(tensors map[string]*safetensors.Tensor, opts Options, prov *checkpoin
 	size := opts.ImageSize
 	if size == 0 {
 		size = 224
-		if cfg.Stem == models.StemCIFAR && (cfg.Arch == models.ResNet18 || cfg.Arch == models.ResNet50) {
+		if (cfg.Stem == models.StemCIFAR || cfg.Stem == models.StemCIFARStride2) && (cfg.Arch == models.ResNet18 || cfg.Arch == models.ResNet50) {
 			size = 32
 		}
 	}

@@ -4,7 +4,7 @@ Run by hand with Debian's Python and PyTorch (apt-get install python3-torch pyth
 
     /usr/bin/python3 scripts/torchvision_golden.py [OUT.json]
 
-For each encoder scl builds (resnet18 and resnet50 with both stems, efficientnet_v2_s,
+For each encoder scl builds (resnet18 and resnet50 with both stems and resnet18 with the stride-2 CIFAR stem, efficientnet_v2_s,
 efficientnet_b0; torchvision's own models, classifier removed, the CIFAR stem as the reference
 builds it) and for the projector (the reference's MLPHead), it records the state-dict names and
 shapes in order, and the eval-mode forward output on a fixed input with fixed weights. Weights
@@ -68,8 +68,8 @@ def weight(name, shape):
 def encoder(arch, stem):
     m = getattr(torchvision.models, arch)()
     if arch.startswith("resnet"):
-        if stem == "cifar":
-            m.conv1 = torch.nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        if stem in ("cifar", "cifar-s2"):
+            m.conv1 = torch.nn.Conv2d(3, 64, 3, 2 if stem == "cifar-s2" else 1, 1, bias=False)
             m.maxpool = torch.nn.Identity()
         m.fc = torch.nn.Identity()
     else:
@@ -104,6 +104,7 @@ def main():
     torch.set_num_threads(1)
     nets = []
     for arch, stem, size in [("resnet18", "imagenet", 32), ("resnet18", "cifar", 8),
+                             ("resnet18", "cifar-s2", 8),
                              ("resnet50", "imagenet", 32), ("resnet50", "cifar", 8),
                              ("efficientnet_v2_s", "", 32), ("efficientnet_b0", "", 32)]:
         r = record(encoder(arch, stem), "input", (2, 3, size, size))

@@ -150,9 +150,12 @@ const (
 	StemCIFAR Stem = "cifar"
 	// StemImageNet is the 7×7 stride-2 conv with a max-pool.
 	StemImageNet Stem = "imagenet"
+	// StemCIFARStride2 is the CIFAR stem's conv with stride 2: full-resolution input, stages at
+	// half resolution (a quarter of the CIFAR stem's cost at equal width).
+	StemCIFARStride2 Stem = "cifar-s2"
 )
 
-// ParseStem reads "auto", "cifar" or "imagenet" (in any case).
+// ParseStem reads "auto", "cifar", "cifar-s2" or "imagenet" (in any case).
 func ParseStem(s string) (Stem, error) {
 	st := Stem(strings.ToLower(strings.TrimSpace(s)))
 	if err := st.Validate(); err != nil {
@@ -164,10 +167,10 @@ func ParseStem(s string) (Stem, error) {
 // Validate reports an unknown stem.
 func (s Stem) Validate() error {
 	switch s {
-	case StemAuto, StemCIFAR, StemImageNet:
+	case StemAuto, StemCIFAR, StemCIFARStride2, StemImageNet:
 		return nil
 	}
-	return fmt.Errorf("train: stem %q: want auto, cifar or imagenet", string(s))
+	return fmt.Errorf("train: stem %q: want auto, cifar, cifar-s2 or imagenet", string(s))
 }
 
 // Config is everything a training run needs besides its data. Build one with [DefaultConfig]
@@ -176,8 +179,8 @@ type Config struct {
 	// Encoder is the backbone (read names with ParseEncoder: "efficientnet" is the reference's
 	// name for EfficientNetV2-S).
 	Encoder models.Arch
-	// Stem is StemCIFAR (3×3/1 conv, no max-pool), StemImageNet (7×7/2 + max-pool) or StemAuto
-	// (CIFAR stem for CIFAR-sized images, at most 32 pixels a side:
+	// Stem is StemCIFAR (3×3/1 conv, no max-pool), StemCIFARStride2 (3×3/2 conv, no max-pool),
+	// StemImageNet (7×7/2 + max-pool) or StemAuto (CIFAR stem for CIFAR-sized images, at most 32 pixels a side:
 	// cifar10 as in the reference, and fashion_mnist).
 	Stem Stem
 	// InChannels is the number of input channels of the encoder (3: grey images are replicated).
@@ -318,16 +321,22 @@ func DefaultConfig() Config {
 	}
 }
 
-// CIFARStem reports whether the configuration uses the CIFAR stem: StemCIFAR always,
-// StemImageNet never, StemAuto for images of at most 32 pixels a side.
-func (c Config) CIFARStem() bool {
+// ModelStem returns the stem the configuration builds: StemCIFAR, StemCIFARStride2 and
+// StemImageNet as they say, StemAuto the CIFAR stem for images of at most 32 pixels a side and
+// the ImageNet stem otherwise.
+func (c Config) ModelStem() models.Stem {
 	switch c.Stem {
 	case StemCIFAR:
-		return true
+		return models.StemCIFAR
+	case StemCIFARStride2:
+		return models.StemCIFARStride2
 	case StemImageNet:
-		return false
+		return models.StemImageNet
 	}
-	return c.ImageSize <= 32
+	if c.ImageSize <= 32 {
+		return models.StemCIFAR
+	}
+	return models.StemImageNet
 }
 
 // LocalSize returns the local view size: int(s·3/7) (SPEC §6) unless Views sets it.
@@ -480,11 +489,7 @@ func (c Config) ModelConfig() (models.Config, error) {
 	if err != nil {
 		return models.Config{}, err
 	}
-	stem := models.StemImageNet
-	if c.CIFARStem() {
-		stem = models.StemCIFAR
-	}
-	m := models.Config{Arch: arch, Stem: stem, InChannels: c.InChannels, Width: c.Width,
+	m := models.Config{Arch: arch, Stem: c.ModelStem(), InChannels: c.InChannels, Width: c.Width,
 		ProjectorHidden: c.ProjHidden, ProjectorOut: c.ProjOut}.WithDefaults()
 	return m, m.Validate()
 }

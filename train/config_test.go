@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/models"
 )
 
 func TestDefaultConfigIsValidAndMatchesSpec(t *testing.T) {
@@ -93,7 +94,7 @@ func TestParsePrecisionAndStem(t *testing.T) {
 	if _, err := ParsePrecision("int8"); err == nil {
 		t.Errorf("ParsePrecision(int8): got nil error, want one")
 	}
-	for in, want := range map[string]Stem{"auto": StemAuto, "CIFAR": StemCIFAR, "imagenet": StemImageNet} {
+	for in, want := range map[string]Stem{"auto": StemAuto, "CIFAR": StemCIFAR, "cifar-s2": StemCIFARStride2, "imagenet": StemImageNet} {
 		if got, err := ParseStem(in); err != nil || got != want {
 			t.Errorf("ParseStem(%q) = %q, %v, want %q", in, got, err, want)
 		}
@@ -107,16 +108,17 @@ func TestStemAndLocalSize(t *testing.T) {
 	tests := []struct {
 		stem Stem
 		size int
-		want bool
+		want models.Stem
 	}{
-		{"auto", 28, true}, {"auto", 32, true}, {"auto", 64, false}, {"auto", 96, false},
-		{"cifar", 96, true}, {"imagenet", 28, false},
+		{"auto", 28, models.StemCIFAR}, {"auto", 32, models.StemCIFAR}, {"auto", 64, models.StemImageNet},
+		{"auto", 96, models.StemImageNet}, {"cifar", 96, models.StemCIFAR}, {"imagenet", 28, models.StemImageNet},
+		{"cifar-s2", 28, models.StemCIFARStride2}, {"cifar-s2", 96, models.StemCIFARStride2},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()
 		c.Stem, c.ImageSize = tt.stem, tt.size
-		if got := c.CIFARStem(); got != tt.want {
-			t.Errorf("CIFARStem(stem %s, size %d) = %v, want %v", tt.stem, tt.size, got, tt.want)
+		if got := c.ModelStem(); got != tt.want {
+			t.Errorf("ModelStem(stem %s, size %d) = %v, want %v", tt.stem, tt.size, got, tt.want)
 		}
 	}
 	// SPEC §6 table: local view sizes.

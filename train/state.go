@@ -129,7 +129,7 @@ func ResumeDiffs(old, cur Config) []ResumeDiff {
 	}
 	add("seed", old.Seed, cur.Seed)
 	add("encoder", old.Encoder, cur.Encoder)
-	add("stem", old.CIFARStem(), cur.CIFARStem())
+	add("stem", old.ModelStem(), cur.ModelStem())
 	add("in-channels", old.InChannels, cur.InChannels)
 	add("width", old.Width, cur.Width)
 	add("proj-hidden", old.ProjHidden, cur.ProjHidden)

@@ -23,7 +23,7 @@ func importCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "checkpoint directory to write (required)"},
 			&cli.StringFlag{Name: "arch", Usage: "resnet18, resnet50, efficientnet (efficientnet_v2_s) or efficientnet_b0 (default: inferred from the file)"},
-			&cli.StringFlag{Name: "stem", Usage: "cifar or imagenet (ResNets; default: inferred from conv1's kernel)"},
+			&cli.StringFlag{Name: "stem", Usage: "cifar, cifar-s2 or imagenet (ResNets; default: inferred from conv1's kernel, a 3×3 kernel read as cifar)"},
 			&cli.StringFlag{Name: "layout", Value: string(ptimport.Auto), Usage: "auto, reference, reference-encoder, torchvision or timm"},
 			&cli.IntFlag{Name: "image-size", Usage: "input size recorded for export (default: --dataset's, else 32 for the CIFAR stem, 224 otherwise)"},
 			&cli.StringFlag{Name: "dataset", Usage: "data set the weights were trained on (recorded; sets the default image size)"},
@@ -123,10 +123,10 @@ func importOptions(c *cli.Context) (ptimport.Options, error) {
 	}
 	switch s := c.String("stem"); s {
 	case "", "auto":
-	case "cifar", "imagenet":
+	case "cifar", "cifar-s2", "imagenet":
 		opts.Model.Stem = models.Stem(s)
 	default:
-		return opts, fmt.Errorf("import: --stem %q, want cifar or imagenet", s)
+		return opts, fmt.Errorf("import: --stem %q, want cifar, cifar-s2 or imagenet", s)
 	}
 	if opts.ImageSize == 0 && opts.Dataset != "" {
 		opts.ImageSize = data.ImageSizeFor(opts.Dataset)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/dist"
 	"github.com/scl-dev/scl/train"
@@ -159,8 +160,11 @@ func cudaDevice(d device.Spec) bool {
 }
 
 func stemName(cfg train.Config) string {
-	if cfg.CIFARStem() {
+	switch cfg.ModelStem() {
+	case models.StemCIFAR:
 		return "CIFAR"
+	case models.StemCIFARStride2:
+		return "CIFAR stride-2"
 	}
 	return "ImageNet"
 }

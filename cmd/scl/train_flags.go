@@ -101,7 +101,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagEncoder, Aliases: []string{"m", "encoder_model_name"}, Value: string(d.Encoder), Category: "model",
 			Usage: "encoder: resnet18, resnet50 or efficientnet"},
 		&cli.StringFlag{Name: flagStem, Value: string(d.Stem), Category: "model",
-			Usage: "ResNet stem: auto (CIFAR stem for images ≤ 32 px), cifar or imagenet"},
+			Usage: "ResNet stem: auto (CIFAR stem for images ≤ 32 px), cifar, cifar-s2 (the CIFAR stem with stride 2: stages at half resolution, a quarter of the cost) or imagenet"},
 		&cli.IntFlag{Name: flagWidth, Value: d.Width, Category: "model", Usage: "ResNet base width (64: torchvision; smaller for quick CPU runs)"},
 		&cli.IntFlag{Name: flagProjOut, Aliases: []string{"proj_out_dim"}, Value: d.ProjOut, Category: "model", Usage: "projector output size"},
 		&cli.IntFlag{Name: flagProjHidden, Aliases: []string{"proj_hidden_dim"}, Value: d.ProjHidden, Category: "model", Usage: "projector hidden size"},

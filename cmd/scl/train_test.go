@@ -13,6 +13,7 @@ import (
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/models"
 	"github.com/scl-dev/scl/train"
 )
 
@@ -44,14 +45,14 @@ func TestReferenceREADMECommands(t *testing.T) {
 			"cifar10 resnet18",
 			strings.Fields(`--dataset_name cifar10 --encoder_model_name resnet18 --fp16_precision --beta 0.99 --alpha 1.0`),
 			func(c train.Config) bool {
-				return c.ImageSize == 32 && c.CIFARStem() && c.Encoder == "resnet18" && c.Precision == train.FP16 && c.Beta == 0.99 && c.Alpha == 1
+				return c.ImageSize == 32 && c.ModelStem() == models.StemCIFAR && c.Encoder == "resnet18" && c.Precision == train.FP16 && c.Beta == 0.99 && c.Alpha == 1
 			},
 		},
 		{
 			"stl10 resnet50 gamma scaling",
 			strings.Fields(`--dataset_name stl10 --encoder_model_name resnet50 --fp16_precision --beta 0.99 --gamma 1.0 --gamma_scaling_steps 20_000 --use_gamma_scaling`),
 			func(c train.Config) bool {
-				return c.ImageSize == 96 && !c.CIFARStem() && c.Encoder == "resnet50" && c.Gamma.Scaling && c.Gamma.Steps == 20000 && c.Gamma.Initial == 1
+				return c.ImageSize == 96 && c.ModelStem() == models.StemImageNet && c.Encoder == "resnet50" && c.Gamma.Scaling && c.Gamma.Steps == 20000 && c.Gamma.Initial == 1
 			},
 		},
 		{
@@ -67,7 +68,7 @@ func TestReferenceREADMECommands(t *testing.T) {
 			"kebab-case names",
 			strings.Fields(`--dataset fashion_mnist --encoder resnet18 --width 16 --batch-size 64 --precision bf16 --optimizer lars --lr-schedule cosine --warmup-steps 10`),
 			func(c train.Config) bool {
-				return c.ImageSize == 28 && c.CIFARStem() && c.Width == 16 && c.BatchSize == 64 && c.Precision == train.BF16 &&
+				return c.ImageSize == 28 && c.ModelStem() == models.StemCIFAR && c.Width == 16 && c.BatchSize == 64 && c.Precision == train.BF16 &&
 					c.Optimizer == "lars" && c.LRSchedule == "cosine" && c.WarmupSteps == 10
 			},
 		},

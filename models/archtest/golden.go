@@ -13,7 +13,7 @@ import (
 
 // Net is one network of the golden file.
 type Net struct {
-	// Arch is a models.Arch or "projector"; Stem is "imagenet", "cifar" or "" (EfficientNet).
+	// Arch is a models.Arch or "projector"; Stem is "imagenet", "cifar", "cifar-s2" or "" (EfficientNet).
 	Arch string `json:"arch"`
 	Stem string `json:"stem"`
 	// Dims are the projector's input, hidden and output sizes.
