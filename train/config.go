@@ -264,6 +264,11 @@ type Config struct {
 	// CheckpointEvery writes a checkpoint every N optimizer steps (0: only at the end and on
 	// interruption); KeepCheckpoints keeps the newest K (3; 0 keeps all).
 	CheckpointEvery, KeepCheckpoints int
+	// CheckpointAt writes a checkpoint after the first step at or past each of these times of
+	// the run (measured like MaxDuration, from the start of this process's training loop), and
+	// a metrics record naming it: one run leaves the states a set of shorter wall-clock budgets
+	// would have ended at. They are pruned like the others unless KeepCheckpoints is 0.
+	CheckpointAt []time.Duration `json:",omitempty"`
 	// Resume names a checkpoint directory to continue from, or "auto" for the newest checkpoint
 	// under OutDir ("" starts afresh).
 	Resume string
@@ -456,6 +461,12 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointEvery < 0 || c.KeepCheckpoints < 0 {
 		bad("checkpoint every %d, keep %d: want both ≥ 0", c.CheckpointEvery, c.KeepCheckpoints)
+	}
+	for i, at := range c.CheckpointAt {
+		if at <= 0 || (i > 0 && at <= c.CheckpointAt[i-1]) {
+			bad("checkpoint times %v: want positive durations in increasing order", c.CheckpointAt)
+			break
+		}
 	}
 	if c.LogEvery < 1 {
 		bad("log every %d steps: want ≥ 1", c.LogEvery)

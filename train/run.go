@@ -178,9 +178,11 @@ type Runner struct {
 	stepsHere  int
 	stepsStart int
 	lastSaved  int
-	images     int
-	interrupt  bool
-	timeUp     bool
+	// atNext indexes the next of cfg.CheckpointAt still to write.
+	atNext    int
+	images    int
+	interrupt bool
+	timeUp    bool
 	// split is how the CPUs are shared now; splitter adapts it (nil: fixed by the user or not
 	// on a CPU device).
 	split    Split
@@ -392,6 +394,35 @@ func (r *Runner) checkpoint(last StepResult) error {
 	return nil
 }
 
+// checkpointAt writes the checkpoint of each cfg.CheckpointAt time that elapsed has reached
+// (one checkpoint when a step passes several) with a metrics record per time naming it.
+func (r *Runner) checkpointAt(last StepResult, elapsed time.Duration) error {
+	ats := r.cfg.CheckpointAt
+	if r.atNext >= len(ats) || elapsed < ats[r.atNext] {
+		return nil
+	}
+	if r.lastSaved != r.tr.Steps() || r.res.Checkpoint == "" {
+		if err := r.checkpoint(last); err != nil {
+			return err
+		}
+	}
+	for ; r.atNext < len(ats) && elapsed >= ats[r.atNext]; r.atNext++ {
+		if !r.isMain {
+			continue
+		}
+		rec := metrics.Record{Kind: metrics.KindCheckpoint, Time: time.Now(), Step: last.Step,
+			Epoch: epochOfStep(last.Step, r.spe), Checkpoint: filepath.Base(r.res.Checkpoint),
+			At: ats[r.atNext].Seconds(), Elapsed: elapsed.Seconds()}
+		if err := r.mw.Write(rec); err != nil {
+			return err
+		}
+	}
+	if !r.isMain {
+		return nil
+	}
+	return r.mw.Sync()
+}
+
 // evaluate runs the kNN monitor (and, when final, the linear probe) when evaluation splits
 // are given, records and reports the results.
 func (r *Runner) evaluate(ctx context.Context, last StepResult, final bool) (map[string]float64, error) {
@@ -510,6 +541,9 @@ func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 		if err := r.checkpoint(res); err != nil {
 			return err
 		}
+	}
+	if err := r.checkpointAt(res, elapsed); err != nil {
+		return err
 	}
 	if cfg.EvalEvery > 0 && res.Step%cfg.EvalEvery == 0 && res.Step < r.total {
 		if _, err := r.evaluate(ctx, res, false); err != nil {

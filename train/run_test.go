@@ -322,3 +322,62 @@ func TestRunTimeHorizonEndsTheCosineAtTheBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestRunCheckpointAtTimes asks for checkpoints at three times of a 4-step run: one passed by
+// the first step, one passed after a pause in step 2's report, one never reached. Each record
+// must name the checkpoint of the first step whose elapsed time reached it, and that checkpoint
+// must hold that step.
+func TestRunCheckpointAtTimes(t *testing.T) {
+	c := fashionConfig(t)
+	c.MaxSteps, c.KeepCheckpoints = 4, 0
+	c.CheckpointAt = []time.Duration{time.Nanosecond, 150 * time.Millisecond, time.Hour}
+	d := Data{Train: fashionSubset(t, "train", 64), Name: "fashion_mnist", Workers: 1}
+	elapsed := map[int]time.Duration{}
+	res, err := Run(context.Background(), c, d, Hooks{Progress: func(p Progress) {
+		if p.Event == EventStep {
+			elapsed[p.Step] = p.Elapsed
+			if p.Step == 2 {
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := metrics.Read(res.Metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []metrics.Record
+	for _, r := range recs {
+		if r.Kind == metrics.KindCheckpoint {
+			got = append(got, r)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d checkpoint records, want 2 (the 1h time is never reached): %+v", len(got), got)
+	}
+	for i, r := range got {
+		at := c.CheckpointAt[i]
+		want := 0
+		for s := 1; s <= 4; s++ {
+			if elapsed[s] >= at {
+				want = s
+				break
+			}
+		}
+		if r.At != at.Seconds() || r.Step != want {
+			t.Errorf("record %d: at %gs step %d, want at %gs step %d (elapsed per step %v)", i, r.At, r.Step, at.Seconds(), want, elapsed)
+		}
+		ck, err := checkpoint.Load(filepath.Join(c.OutDir, "checkpoints", r.Checkpoint))
+		if err != nil {
+			t.Fatalf("record %d names %q: %v", i, r.Checkpoint, err)
+		}
+		if ck.Config.Step != int64(r.Step) {
+			t.Errorf("record %d: checkpoint %s holds step %d, want %d", i, r.Checkpoint, ck.Config.Step, r.Step)
+		}
+	}
+	if got[0].Step != 1 {
+		t.Errorf("first checkpoint at step %d, want 1", got[0].Step)
+	}
+}

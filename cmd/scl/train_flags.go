@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -61,6 +62,7 @@ const (
 	flagResume         = "resume"
 	flagResumeOverride = "resume-override"
 	flagCkptEvery      = "checkpoint-every"
+	flagCkptAt         = "checkpoint-at"
 	flagKeep           = "keep-checkpoints"
 	flagLogEvery       = "log-every"
 	flagDevice         = "device"
@@ -153,6 +155,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: flagResumeOverride, Category: "run",
 			Usage: "settings a resumed run may change from its checkpoint's (seed, lr, epochs, …, or all); any other change refuses the resume, naming the setting"},
 		&cli.IntFlag{Name: flagCkptEvery, Value: d.CheckpointEvery, Category: "run", Usage: "checkpoint every N steps (0: only at the end and on interruption)"},
+		&cli.StringFlag{Name: flagCkptAt, Category: "run", Usage: "also checkpoint at these times of the run, e.g. 5m,10m,20m (a metrics record names each: one long run gives the states of shorter --max-time budgets)"},
 		&cli.IntFlag{Name: flagKeep, Value: d.KeepCheckpoints, Category: "run", Usage: "keep the newest K checkpoints (0: all)"},
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: d.LogEvery, Category: "run", Usage: "metrics record every N steps"},
 		&cli.StringFlag{Name: flagDevice, Value: d.Device.String(), Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
@@ -266,6 +269,9 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.Resume = c.String(flagResume)
 	cfg.ResumeOverride = c.StringSlice(flagResumeOverride)
 	cfg.CheckpointEvery = c.Int(flagCkptEvery)
+	if cfg.CheckpointAt, err = parseDurations(c.String(flagCkptAt)); err != nil {
+		return cfg, fmt.Errorf("train: %w (--%s)", err, flagCkptAt)
+	}
 	cfg.KeepCheckpoints = c.Int(flagKeep)
 	cfg.LogEvery = c.Int(flagLogEvery)
 	if cfg.Device, err = device.Parse(c.String(flagDevice)); err != nil {
@@ -283,4 +289,20 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.EvalEvery = c.Int(flagEvalEvery)
 	cfg.EvalK = c.Int(flagEvalK)
 	return cfg, cfg.Validate()
+}
+
+// parseDurations reads a comma-separated list of Go durations ("5m,10m,1h"; empty: none).
+func parseDurations(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q: want positive durations such as 5m,10m,1h", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -100,6 +102,14 @@ func TestReferenceREADMECommands(t *testing.T) {
 			},
 		},
 		{
+			"checkpoint times and the stride-2 stem",
+			strings.Fields(`--checkpoint-at 5m,10m,1h30m --stem cifar-s2`),
+			func(c train.Config) bool {
+				return slices.Equal(c.CheckpointAt, []time.Duration{5 * time.Minute, 10 * time.Minute, 90 * time.Minute}) &&
+					c.ModelStem() == models.StemCIFARStride2
+			},
+		},
+		{
 			"defaults",
 			nil,
 			func(c train.Config) bool {
@@ -142,6 +152,9 @@ func TestTrainFlagErrors(t *testing.T) {
 		{strings.Fields(`--schedule-horizon time`), "needs a time budget"},
 		{strings.Fields(`--schedule-horizon weeks`), "--schedule-horizon"},
 		{strings.Fields(`--memory-format nhwc`), "--memory-format"},
+		{strings.Fields(`--checkpoint-at 5m,soon`), `"soon": want positive durations`},
+		{strings.Fields(`--checkpoint-at 10m,5m`), "increasing order"},
+		{strings.Fields(`--stem cifar-s4`), "want auto, cifar, cifar-s2 or imagenet"},
 	}
 	for _, tt := range tests {
 		_, err := parseTrain(t, tt.args...)

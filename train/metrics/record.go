@@ -22,11 +22,14 @@ const (
 	KindStep Kind = "step"
 	// KindEval is a periodic evaluation on a labelled split.
 	KindEval Kind = "eval"
+	// KindCheckpoint is a checkpoint written at a requested time of the run (train's
+	// --checkpoint-at).
+	KindCheckpoint Kind = "checkpoint"
 )
 
 // Record is one line of the metrics file. Fields that do not apply are omitted.
 type Record struct {
-	// Kind is "step" or "eval".
+	// Kind is "step", "eval" or "checkpoint".
 	Kind Kind `json:"kind"`
 	// Time is the wall-clock time the record was made.
 	Time time.Time `json:"time"`
@@ -55,6 +58,13 @@ type Record struct {
 	LossScale float64 `json:"loss_scale,omitempty"`
 	// Skipped is true when the loss scaler skipped the step (fp16 overflow).
 	Skipped bool `json:"skipped,omitempty"`
+
+	// Checkpoint is the checkpoint directory's name (under the run's checkpoints/), At the
+	// requested time of the run in seconds and Elapsed the time it was written at (checkpoint
+	// records).
+	Checkpoint string  `json:"checkpoint,omitempty"`
+	At         float64 `json:"at_s,omitempty"`
+	Elapsed    float64 `json:"elapsed_s,omitempty"`
 
 	// Eval holds evaluation results by name, e.g. "knn_top1", "probe_top1" (fractions in [0, 1]).
 	Eval map[string]float64 `json:"eval,omitempty"`
