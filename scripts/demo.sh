@@ -11,6 +11,7 @@
 #   scripts/demo.sh --budget 2h --width 64       # scaled up: full-width ResNet-18, longer
 #   scripts/demo.sh --recipe reference           # the reference's settings instead of scl's recipe
 #   scripts/demo.sh --out DIR --batch 128 --lr 1e-3 --device cuda
+#   scripts/demo.sh --budget 60m --checkpoint-at 5m,10m   # also keep the states at 5 and 10 minutes
 #
 # --recipe scl (the default) is the recipe tuned for this demo (docs/recipe.md: why each setting,
 # with the ablations); --recipe reference is the reference's settings (width 64, Adam 3e-4,
@@ -38,8 +39,9 @@ while [ $# -gt 0 ]; do
     --lr) overrides+=(--lr "$2"); shift 2 ;;
     --device) device=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
+    --checkpoint-at) overrides+=(--checkpoint-at "$2"); shift 2 ;;
     --no-pictures) pictures=0; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "demo: unknown argument $1 (see scripts/demo.sh --help)" >&2; exit 2 ;;
   esac
 done
@@ -85,17 +87,7 @@ embed_device=cpu
 [ "$device" = cpu ] || embed_device=auto
 
 features() { # name checkpoint
-  local dir=$out/$1
-  step "export $1 ($(basename "$2")) to ONNX, verified against libtorch"
-  $scl export --checkpoint "$2" --out "$dir/model.onnx" --verify
-  for split in train test; do
-    step "embed Fashion-MNIST $split with ONNX Runtime ($1)"
-    $scl embed --model "$dir/model.onnx" --dataset fashion_mnist --split "$split" \
-      --out "$dir/$split" --device "$embed_device" --batch-size 256
-  done
-  step "probe $1: logistic regression and kNN, train 60,000 → test 10,000"
-  $scl probe --train "$dir/train" --test "$dir/test" --report "$dir/report.json" \
-    --confusion "$dir/confusion.png" -q
+  scripts/probe-checkpoint.sh "$2" "$out/$1" "$embed_device"
 }
 
 step "2/4 pretrained encoder"
