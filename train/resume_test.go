@@ -15,7 +15,7 @@ import (
 // horizon of a cosine learning rate, checked then).
 var resumeMechanics = map[string]bool{
 	"MaxSteps": true, "MaxDuration": true, "InitTau": true, "InitBias": true, "Device": true,
-	"Threads": true, "OutDir": true, "CheckpointEvery": true, "KeepCheckpoints": true,
+	"Threads": true, "OutDir": true, "CheckpointEvery": true, "CheckpointAt": true, "KeepCheckpoints": true,
 	"Resume": true, "ResumeOverride": true, "LogEvery": true, "Plot": true, "EvalEvery": true,
 	"EvalK": true,
 	// The memory layout changes only rounding.
