@@ -4,7 +4,7 @@
 # split (the last 10,000 training images; never the test split). Budgets are steps (sN, immune to
 # other jobs on the machine) or wall-clock time (run those alone).
 #
-#   scripts/ablate.sh [OUT_DIR]            # every row, about 70 minutes on 2 cores
+#   scripts/ablate.sh [OUT_DIR]            # every row, about two hours on 2 cores
 #   scripts/ablate.sh out/ablate nl_g      # the named rows only
 #
 # Prints one Markdown row per run (name, budget, steps, linear and kNN top-1, flags) and appends
@@ -15,6 +15,7 @@ cd "$root"
 out=${1:-out/ablate}
 shift || true
 gentle=(--global-crop-scale 0.3,1 --blur-prob 0 --solarize-prob 0)
+recipe=(--num-local-views 0 "${gentle[@]}" --batch-size 128 --lr 2e-3)
 declare -A rows=(
   [base]="5m"
   [gentle]="s850 ${gentle[*]}"
@@ -25,8 +26,16 @@ declare -A rows=(
   [nl_g_b128]="5m --num-local-views 0 ${gentle[*]} --batch-size 128 --lr 2e-3"
   [nl_g_in]="5m --num-local-views 0 ${gentle[*]} --stem imagenet"
   [nl_g_s16]="5m --num-local-views 0 ${gentle[*]} --image-size 16"
+  # Second round, on top of the recipe (no locals, gentle views, batch 128, lr 2e-3).
+  [r_base]="s936 ${recipe[*]}"
+  [r_beta]="s936 ${recipe[*]} --epochs 2"
+  [r_lr4]="s936 ${recipe[*]} --lr 4e-3"
+  [r_proj]="s936 ${recipe[*]} --proj-hidden-dim 1024 --proj-out-dim 128"
+  [t_base]="5m ${recipe[*]}"
+  [t_s2w32]="5m ${recipe[*]} --stem cifar-s2 --width 32"
+  [t_b256]="5m ${recipe[*]} --batch-size 256"
 )
-order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16)
+order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256)
 [ $# -gt 0 ] && order=("$@")
 scripts/setup.sh
 mkdir -p "$out" bin
