@@ -107,6 +107,9 @@ type Progress struct {
 // Hooks receive a run's progress. Callbacks run on the training goroutine: keep them short.
 type Hooks struct {
 	Progress func(Progress)
+	// Profile, when set, accumulates the wall time of each phase of every step (the trainer's
+	// phases and the Runner's wait for data; see StepProfile).
+	Profile *StepProfile
 }
 
 // Result summarises a run.
@@ -268,6 +271,7 @@ func (r *Runner) openData() error {
 	if r.tr, err = NewTrainer(cfg, r.spe); err != nil {
 		return err
 	}
+	r.tr.SetProfile(r.h.Profile)
 	r.total = r.spe * cfg.Epochs
 	if cfg.MaxSteps > 0 && cfg.MaxSteps < r.total {
 		r.total = cfg.MaxSteps
@@ -579,6 +583,9 @@ func (r *Runner) epoch(ctx, loaderCtx context.Context, deadline <-chan time.Time
 		}
 		if err != nil {
 			return true, nil, fmt.Errorf("train: data at epoch %d batch %d: %w", epoch, batch, err)
+		}
+		if p := r.h.Profile; p != nil {
+			p.Time[PhaseData] += waited
 		}
 		err = r.step(ctx, Batch{Views: b.Views, Shapes: b.Shapes, N: b.N}, t0)
 		b.Release()

@@ -45,6 +45,10 @@ type Trainer struct {
 	dtype    torch.DType
 	// channelsLast lays convolution weights and inputs out NHWC (Config.ChannelsLast).
 	channelsLast bool
+	// profile receives the phase times of each Step (SetProfile; nil: not timed), clk times
+	// the step in progress.
+	profile *StepProfile
+	clk     phaseClock
 	// sess is the data-parallel job (nil: one process); localBatch the rows of a batch this
 	// process holds (the batch size divided by the world size).
 	sess       *parallel.Session
@@ -320,6 +324,13 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 			return StepResult{}, fmt.Errorf("train: view %d holds %d values: want %d×%d×%d×%d", v, len(b.Views[v]), b.N, sh.C, sh.H, sh.W)
 		}
 	}
+	t.clk = t.clock()
+	defer func() {
+		if t.clk.p != nil {
+			t.clk.p.Steps++
+		}
+		t.clk = phaseClock{}
+	}()
 	s := torch.NewScope()
 	defer s.Close()
 	views := make([]*torch.Tensor, nViews)
@@ -336,6 +347,7 @@ func (t *Trainer) Step(b Batch) (StepResult, error) {
 	if err := s.Err(); err != nil {
 		return StepResult{}, fmt.Errorf("train: batch to %s: %w", t.dev, err)
 	}
+	t.clk.lap(PhaseInput)
 	return t.stepViews(views)
 }
 
@@ -375,6 +387,7 @@ func (t *Trainer) stepViews(views []*torch.Tensor) (StepResult, error) {
 		return res, err
 	}
 	defer snap.Close()
+	t.clk.lap(PhaseSetup)
 	m := float64(len(t.slices))
 	for _, sl := range t.slices {
 		l, kl, err := t.sliceLoss(views, sl, lcfg, m)
@@ -410,6 +423,7 @@ func (t *Trainer) stepViews(views []*torch.Tensor) (StepResult, error) {
 			return res, err
 		}
 	}
+	t.clk.lap(PhaseOptimizer)
 	res.LossScale = t.scaler.Value()
 	res.EMA = t.ema.Action(t.step)
 	switch res.EMA {
@@ -422,6 +436,7 @@ func (t *Trainer) stepViews(views []*torch.Tensor) (StepResult, error) {
 	if err != nil {
 		return res, err
 	}
+	t.clk.lap(PhaseEMA)
 	t.step++
 	t.batch++
 	if t.batch >= t.stepsPerEpoch {
@@ -430,6 +445,7 @@ func (t *Trainer) stepViews(views []*torch.Tensor) (StepResult, error) {
 	}
 	res.Beta = t.beta
 	res.Scale, res.Bias, err = t.scalars()
+	t.clk.lap(PhaseScalars)
 	return res, err
 }
 
@@ -529,6 +545,7 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 			inputs[v] = x
 		}
 	}
+	t.clk.lap(PhaseInput)
 	online := make([]*torch.Tensor, len(inputs))
 	target := make([]*torch.Tensor, t.cfg.GlobalViews)
 	// As one torch.autocast block around the forward passes: each online weight is cast to the
@@ -541,8 +558,10 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 	// The reference's order: online and target on each global view, then online on the locals.
 	for v := range inputs {
 		_, online[v] = t.online.Forward(fwd, inputs[v])
+		t.clk.lap(PhaseOnline)
 		if v < t.cfg.GlobalViews {
 			target[v] = t.targetProjection(f, inputs[v])
+			t.clk.lap(PhaseTarget)
 		}
 	}
 	release()
@@ -575,8 +594,10 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 	if err := f.Close(); err != nil {
 		return 0, 0, fmt.Errorf("train: forward at step %d: %w", t.step+1, err)
 	}
+	t.clk.lap(PhaseLoss)
 	if err := s.Backward(t.scaler.Scale(s, obj)); err != nil {
 		return 0, 0, fmt.Errorf("train: backward at step %d: %w", t.step+1, err)
 	}
+	t.clk.lap(PhaseBackward)
 	return lv, kv, nil
 }

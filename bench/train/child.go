@@ -64,6 +64,7 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 	var t0 time.Time
 	var c0, c1 float64
 	var wall float64
+	var prof, atWarmup train.StepProfile
 	hook := func(p train.Progress) {
 		if p.Event != train.EventStep {
 			return
@@ -71,14 +72,16 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 		switch p.Step {
 		case o.warmup:
 			t0, c0 = time.Now(), cpuSeconds()
+			atWarmup = prof
 		case o.warmup + o.steps:
 			wall, c1 = time.Since(t0).Seconds(), cpuSeconds()
 			m.PeakRSSMB = peakRSSMB()
 			m.Loss = p.Loss
+			m.Phases = phaseMillis(prof.Since(atWarmup))
 		}
 	}
 	res, err := train.Run(context.Background(), cfg, train.Data{Train: ds, Name: "fashion_mnist", Workers: workers},
-		train.Hooks{Progress: hook})
+		train.Hooks{Progress: hook, Profile: &prof})
 	if err != nil {
 		return m, err
 	}
@@ -89,6 +92,15 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 	m.ImagesPerSec = images / wall
 	m.CPUPerImage = (c1 - c0) / images
 	return m, nil
+}
+
+// phaseMillis is a profile as mean milliseconds per step by phase name.
+func phaseMillis(p train.StepProfile) map[string]float64 {
+	out := map[string]float64{}
+	for ph, d := range p.Time {
+		out[train.Phase(ph).String()] = float64(d) / float64(time.Millisecond) / float64(max(p.Steps, 1))
+	}
+	return out
 }
 
 // cpuSeconds is the user + system time of this process (every thread).

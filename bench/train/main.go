@@ -53,6 +53,9 @@ type measurement struct {
 	PeakRSSMB    float64 `json:"peak_rss_mb"`
 	WorkerRSSMB  float64 `json:"peak_rss_workers_mb"`
 	Loss         float64 `json:"loss"`
+	// Phases is the mean wall time per timed step of each phase of the step, in milliseconds,
+	// by the names train.Phase prints (both sides time the same phases).
+	Phases map[string]float64 `json:"phases_ms_per_step,omitempty"`
 }
 
 // totalRSS is the peak RSS of the process plus its worker processes (PyTorch's DataLoader).
@@ -297,6 +300,9 @@ func lastLines(s string, n int) string {
 func best(ms []measurement) measurement {
 	b := ms[0]
 	for _, m := range ms[1:] {
+		if m.ImagesPerSec > b.ImagesPerSec {
+			b.Phases = m.Phases // the fastest round's phases
+		}
 		b.ImagesPerSec = max(b.ImagesPerSec, m.ImagesPerSec)
 		b.CPUPerImage = min(b.CPUPerImage, m.CPUPerImage)
 		if m.totalRSS() > b.totalRSS() {
@@ -316,6 +322,11 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 		fmt.Printf("| %s (scl %d threads + %d workers; PyTorch %d + %d) | %.2f | %.2f | **%.2f** | %.4f / %.4f | %.2f | %.0f / %.0f |\n",
 			c.name(), s.Threads, s.Workers, p.Threads, p.Workers, s.ImagesPerSec, p.ImagesPerSec, s.ImagesPerSec/p.ImagesPerSec,
 			s.CPUPerImage, p.CPUPerImage, p.CPUPerImage/s.CPUPerImage, s.totalRSS(), p.totalRSS())
+	}
+	for _, c := range cases {
+		if c.threads == 0 {
+			printPhases(c.name(), best(c.scl), best(c.py))
+		}
 	}
 	ok := true
 	check := func(what string, got, want float64, cpu float64) {
@@ -356,4 +367,20 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 		check(fmt.Sprintf("peak RSS %s, PyTorch/scl", c.name()), p.totalRSS()/s.totalRSS(), 1, 0)
 	}
 	return ok
+}
+
+// printPhases prints where each side's step goes, phase by phase (the fastest round of each):
+// the table that says which part of the step a speed-up or a slow-down comes from.
+func printPhases(name string, s, p measurement) {
+	if len(s.Phases) == 0 || len(p.Phases) == 0 {
+		return
+	}
+	fmt.Printf("\n%s, ms per step:\n\n| phase | scl | PyTorch | PyTorch − scl |\n|---|---|---|---|\n", name)
+	var ts, tp float64
+	for ph := train.Phase(0); ph < train.NumPhases; ph++ {
+		a, b := s.Phases[ph.String()], p.Phases[ph.String()]
+		ts, tp = ts+a, tp+b
+		fmt.Printf("| %s | %.1f | %.1f | %+.1f |\n", ph, a, b, b-a)
+	}
+	fmt.Printf("| total | %.1f | %.1f | %+.1f |\n", ts, tp, tp-ts)
 }

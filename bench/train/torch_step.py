@@ -215,25 +215,46 @@ def main():
     def autocast():
         return torch.autocast(dev.type, dtype=amp) if amp is not None else contextlib.nullcontext()
 
+    # Wall time per phase of the timed steps, by the names scl's train.Phase prints; on the CPU
+    # every operation has finished when it returns, so a phase's wall time is its compute.
+    phase_names = ["data wait", "input", "setup", "online forward", "target forward", "loss", "backward",
+                   "optimizer", "ema", "scalars"]
+    phases = dict.fromkeys(phase_names, 0.0)
+    clock = {"last": 0.0, "on": False}
+
+    def lap(name):
+        now = time.perf_counter()
+        if clock["on"]:
+            phases[name] += now - clock["last"]
+        clock["last"] = now
+
     def step(views):
+        lap("data wait")
         views = [v.to(dev, non_blocking=True) for v in views]
+        lap("input")
         opt.zero_grad(set_to_none=True)
+        lap("setup")
         with autocast():
             # The reference's order: online and target on each global view, then the locals.
             on, tg = [], []
             for i, v in enumerate(views):
                 on.append(online(v))
+                lap("online forward")
                 if i < g:
                     with torch.no_grad():
                         tg.append(target(v))
+                    lap("target forward")
         total = 0.0
         for c, a in pairs:
             l, _ = pair_loss(on[c], tg[a], tau, bias, gamma=1.0, alpha=1.0)
             total = total + l
         loss = total / len(pairs)
+        lap("loss")
         scaler.scale(loss).backward()
+        lap("backward")
         scaler.step(opt)
         scaler.update()
+        lap("optimizer")
         # SPEC §4: hard copy at steps 0–1, then θ_t ← β·θ_t + (1−β)·θ_o on parameters and float
         # buffers, β following its cosine schedule.
         k = state["step"]
@@ -249,6 +270,7 @@ def main():
             K = len(dl) * 102 - 1
             state["beta"] = 1 - (1 - args.beta) * (math.cos(math.pi * k / K) + 1) / 2
         state["step"] += 1
+        lap("ema")
         return loss
 
     def sync():
@@ -265,6 +287,7 @@ def main():
             sync()
             t0 = time.perf_counter()
             c0 = time.process_time() + sum(proc_cpu_seconds(p) for p in worker_pids)
+            clock["on"], clock["last"] = True, t0
         try:
             views = next(it)
         except StopIteration:
@@ -281,7 +304,8 @@ def main():
         "impl": "pytorch", "torch": torch.__version__, "width": args.width, "precision": args.precision,
         "threads": torch.get_num_threads(), "workers": workers, "steps": args.steps,
         "images_per_s": images / wall, "cpu_s_per_image": cpu / images, "wall_s": wall, "cpu_s": cpu,
-        "peak_rss_mb": main_rss, "peak_rss_workers_mb": worker_rss, "loss": float(loss)}), flush=True)
+        "peak_rss_mb": main_rss, "peak_rss_workers_mb": worker_rss, "loss": float(loss),
+        "phases_ms_per_step": {k: 1000 * v / args.steps for k, v in phases.items()}}), flush=True)
     del it, dl
 
 

@@ -89,8 +89,15 @@ func runTrain(c *cli.Context) error {
 		_, why := train.AutoPrecision(cfg.Device, torch.CUDADeviceCount)
 		fmt.Fprintf(out, "train: precision %s\n", why)
 	}
-	res, err := train.Run(ctx, cfg, d, train.Hooks{Progress: view.progress})
+	hooks := train.Hooks{Progress: view.progress}
+	if c.Bool(flagProfile) {
+		hooks.Profile = &train.StepProfile{}
+	}
+	res, err := train.Run(ctx, cfg, d, hooks)
 	view.finish()
+	if hooks.Profile != nil && hooks.Profile.Steps > 0 {
+		fmt.Fprintf(out, "train: where the %d steps of this process went (wall time per phase):\n%s", hooks.Profile.Steps, hooks.Profile.Table())
+	}
 	if err != nil {
 		return err
 	}

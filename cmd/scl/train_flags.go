@@ -79,6 +79,7 @@ const (
 	flagEvalHoldout    = "eval-holdout"
 	flagPlot           = "plot"
 	flagNoProgress     = "no-progress"
+	flagProfile        = "profile"
 	flagTrainLimit     = "limit"
 	flagSaveEncoderDir = "save_model_dir"
 	flagDistBackend    = "dist-backend"
@@ -165,6 +166,7 @@ func trainFlags() []cli.Flag {
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
 		&cli.BoolFlag{Name: flagNoProgress, Category: "run", Usage: "print log lines instead of a progress bar"},
+		&cli.BoolFlag{Name: flagProfile, Category: "run", Usage: "time each phase of every step (data wait, forward passes, loss, backward, optimizer, EMA) and print the table at the end (CPU: exact; CUDA: only the total, kernels run asynchronously)"},
 		&cli.StringFlag{Name: flagDistBackend, Value: "auto", Category: "run",
 			Usage: "data-parallel backend when launched by torchrun/Slurm (RANK, WORLD_SIZE, …): auto (NCCL on CUDA, Gloo on CPU), gloo or nccl"},
 		&cli.DurationFlag{Name: flagDistTimeout, Category: "run", Usage: "timeout of rendezvous and collectives (0: 5m)"},
