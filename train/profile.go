@@ -103,13 +103,6 @@ type phaseClock struct {
 	last time.Time
 }
 
-func (t *Trainer) clock() phaseClock {
-	if t.profile == nil {
-		return phaseClock{}
-	}
-	return phaseClock{p: t.profile, last: time.Now()}
-}
-
 // lap charges the time since the previous lap (or the clock's start) to phase.
 func (c *phaseClock) lap(phase Phase) {
 	if c.p == nil {
@@ -119,7 +112,3 @@ func (c *phaseClock) lap(phase Phase) {
 	c.p.Time[phase] += now.Sub(c.last)
 	c.last = now
 }
-
-// SetProfile makes the trainer accumulate its steps' phase times into p (nil: stop). The
-// Runner adds the data wait (Hooks.Profile).
-func (t *Trainer) SetProfile(p *StepProfile) { t.profile = p }

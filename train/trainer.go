@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/models/torchnet"
@@ -601,3 +602,15 @@ func (t *Trainer) sliceLoss(views []*torch.Tensor, sl multicrop.Slice, lcfg loss
 	t.clk.lap(PhaseBackward)
 	return lv, kv, nil
 }
+
+// clock starts timing a step's phases into the trainer's profile (a no-op without one).
+func (t *Trainer) clock() phaseClock {
+	if t.profile == nil {
+		return phaseClock{}
+	}
+	return phaseClock{p: t.profile, last: time.Now()}
+}
+
+// SetProfile makes the trainer accumulate its steps' phase times into p (nil: stop). The
+// Runner adds the data wait (Hooks.Profile).
+func (t *Trainer) SetProfile(p *StepProfile) { t.profile = p }
