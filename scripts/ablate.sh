@@ -34,8 +34,10 @@ declare -A rows=(
   [t_base]="5m ${recipe[*]}"
   [t_s2w32]="5m ${recipe[*]} --stem cifar-s2 --width 32"
   [t_b256]="5m ${recipe[*]} --batch-size 256"
+  [t_w24]="5m ${recipe[*]} --width 24"
+  [r_adamw]="s936 ${recipe[*]} --optimizer adamw --weight-decay 0.05"
 )
-order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256)
+order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256 t_w24 r_adamw)
 [ $# -gt 0 ] && order=("$@")
 scripts/setup.sh
 mkdir -p "$out" bin
