@@ -76,6 +76,11 @@ func (p *StepProfile) Since(earlier StepProfile) StepProfile {
 	return out
 }
 
+// MeanMillis returns the mean milliseconds per step spent in phase (0 before any step).
+func (p *StepProfile) MeanMillis(phase Phase) float64 {
+	return msPerStep(p.Time[phase], max(p.Steps, 1))
+}
+
 // Table renders the mean milliseconds per step of each phase and its share of the total.
 func (p *StepProfile) Table() string {
 	var b strings.Builder
@@ -87,7 +92,7 @@ func (p *StepProfile) Table() string {
 		if total > 0 {
 			share = float64(d) / float64(total)
 		}
-		fmt.Fprintf(&b, "%-16s %10.2f %6.1f%%\n", Phase(i), msPerStep(d, steps), 100*share)
+		fmt.Fprintf(&b, "%-16s %10.2f %6.1f%%\n", Phase(i), p.MeanMillis(Phase(i)), 100*share)
 	}
 	fmt.Fprintf(&b, "%-16s %10.2f %6.1f%%\n", "total", msPerStep(total, steps), 100.0)
 	return b.String()

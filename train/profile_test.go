@@ -59,6 +59,9 @@ func TestStepProfileSinceAndTable(t *testing.T) {
 	if d.Steps != 2 || d.Time[PhaseOnline] != 10*time.Millisecond || d.Time[PhaseBackward] != 30*time.Millisecond || d.Total() != 40*time.Millisecond {
 		t.Fatalf("Since = %+v, want 2 steps of 10 ms online and 30 ms backward", d)
 	}
+	if got := d.MeanMillis(PhaseBackward); got != 15 {
+		t.Errorf("MeanMillis(backward) = %g, want 15", got)
+	}
 	tab := d.Table()
 	rows := map[string]bool{}
 	for _, line := range strings.Split(tab, "\n") {

@@ -97,8 +97,8 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 // phaseMillis is a profile as mean milliseconds per step by phase name.
 func phaseMillis(p train.StepProfile) map[string]float64 {
 	out := map[string]float64{}
-	for ph, d := range p.Time {
-		out[train.Phase(ph).String()] = float64(d) / float64(time.Millisecond) / float64(max(p.Steps, 1))
+	for ph := train.Phase(0); ph < train.NumPhases; ph++ {
+		out[ph.String()] = p.MeanMillis(ph)
 	}
 	return out
 }

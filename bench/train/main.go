@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scl-dev/scl/bench/internal/result"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/train"
 )
@@ -329,16 +330,12 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 		}
 	}
 	ok := true
-	check := func(what string, got, want float64, cpu float64) {
-		verdict := "PASS"
-		if got < want {
-			verdict, ok = "FAIL", false
-		}
-		cpuNote := ""
-		if cpu > 0 {
-			cpuNote = fmt.Sprintf(", CPU-time ratio %.2f", cpu)
-		}
-		fmt.Printf("target: %s: %.2f (≥ %.2f%s): %s\n", what, got, want, cpuNote, verdict)
+	// check reports one target through bench/internal/result: a RESULT line that
+	// scripts/bench.sh writes to bench/results/train.md.
+	check := func(what, value, baseline string, got, want float64) {
+		pass := got >= want
+		ok = ok && pass
+		result.Report("train", what, value, baseline, got, fmt.Sprintf("≥ %.2f", want), pass)
 	}
 	fmt.Println()
 	get := func(w, th int, prec string) *benchCase {
@@ -352,11 +349,13 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 	for _, w := range widths {
 		if c := get(w, 0, "fp32"); c != nil {
 			s, p := best(c.scl), best(c.py)
-			check(fmt.Sprintf("fp32 width %d, scl/PyTorch images/s", w), s.ImagesPerSec/p.ImagesPerSec, 1.15, p.CPUPerImage/s.CPUPerImage)
+			check(fmt.Sprintf("fp32 width %d, scl/PyTorch images/s (CPU-time ratio %.2f)", w, p.CPUPerImage/s.CPUPerImage),
+				fmt.Sprintf("%.2f images/s", s.ImagesPerSec), fmt.Sprintf("PyTorch fp32 %.2f images/s", p.ImagesPerSec), s.ImagesPerSec/p.ImagesPerSec, 1.15)
 		}
 		if c, base := get(w, 0, "auto"), get(w, 0, "fp32"); c != nil && base != nil && autoPrec == train.BF16 {
 			s, p := best(c.scl), best(base.py)
-			check(fmt.Sprintf("bf16 (scl's default here) width %d, scl/PyTorch fp32 images/s", w), s.ImagesPerSec/p.ImagesPerSec, 1.8, p.CPUPerImage/s.CPUPerImage)
+			check(fmt.Sprintf("bf16 (scl's default here) width %d, scl/PyTorch fp32 images/s (CPU-time ratio %.2f)", w, p.CPUPerImage/s.CPUPerImage),
+				fmt.Sprintf("%.2f images/s", s.ImagesPerSec), fmt.Sprintf("PyTorch fp32 %.2f images/s", p.ImagesPerSec), s.ImagesPerSec/p.ImagesPerSec, 1.8)
 		}
 	}
 	for _, c := range cases {
@@ -364,7 +363,8 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 			continue
 		}
 		s, p := best(c.scl), best(c.py)
-		check(fmt.Sprintf("peak RSS %s, PyTorch/scl", c.name()), p.totalRSS()/s.totalRSS(), 1, 0)
+		check(fmt.Sprintf("peak RSS %s, PyTorch/scl", c.name()), fmt.Sprintf("%.0f MB", s.totalRSS()),
+			fmt.Sprintf("PyTorch %.0f MB", p.totalRSS()), p.totalRSS()/s.totalRSS(), 1)
 	}
 	return ok
 }
