@@ -27,7 +27,9 @@ run_bench() {
     # scl embed end to end vs the bare ONNX Runtime session (and libtorch's eval forward).
     infer) bench/infer/run.sh ;;
     # scl train vs the same step in PyTorch (torchvision DataLoader, Adam, EMA), fp32 and bf16.
-    train) bench/train/run.sh ;;
+    # BENCH_TRAIN_FLAGS narrows it, e.g. "-widths 64,16 -precisions fp32 -scaling=false".
+    # shellcheck disable=SC2086 # a word list of flags
+    train) bench/train/run.sh ${BENCH_TRAIN_FLAGS:-} ;;
     # 2-process data-parallel scaling with Gloo on loopback.
     dist) go run ./bench/dist ;;
     # Nearest-neighbour search, 1M × 128: exact (gonum GEMM) and HNSW vs brute-force NumPy.
@@ -54,7 +56,7 @@ write_results() { # NAME LOG STATUS
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "- machine: $(machine)"
-    echo "- command: \`scripts/bench.sh $1\` (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+    echo "- command: \`${BENCH_TRAIN_FLAGS:+BENCH_TRAIN_FLAGS=\"$BENCH_TRAIN_FLAGS\" }scripts/bench.sh $1\` (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
     echo "- exit status: $3"
     echo
     echo "| figure | scl | baseline (same run) | ratio | target | verdict |"
