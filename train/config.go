@@ -77,7 +77,13 @@ const (
 	LRConstant = optim.ScheduleConstant
 	// LRCosine decays the learning rate to 0 over the run with a half cosine, after the warm-up.
 	LRCosine = optim.ScheduleCosine
+	// LRWSD holds the learning rate after the warm-up and decays it linearly to 0 over the last
+	// LRDecayFraction of the run (warm-up, stable, decay).
+	LRWSD = optim.ScheduleWSD
 )
+
+// DefaultLRDecayFraction is the share of the run over which LRWSD decays the learning rate.
+const DefaultLRDecayFraction = 0.2
 
 // MemoryFormat is the memory layout of the networks' convolution weights and inputs.
 type MemoryFormat string
@@ -120,6 +126,14 @@ const (
 	// the measured step rate while training: a time-bounded run gets whole schedules.
 	HorizonTime Horizon = "time"
 )
+
+// lrDecayFraction returns c.LRDecayFraction, DefaultLRDecayFraction when unset.
+func (c Config) lrDecayFraction() float64 {
+	if c.LRDecayFraction == 0 {
+		return DefaultLRDecayFraction
+	}
+	return c.LRDecayFraction
+}
 
 // horizon returns c.Horizon, HorizonEpochs when unset (configurations saved before it existed).
 func (c Config) horizon() Horizon {
@@ -211,10 +225,13 @@ type Config struct {
 	Optimizer optim.Kind
 	// LR is the peak learning rate (3e-4); WeightDecay the decay (1e-5).
 	LR, WeightDecay float64
-	// LRSchedule is constant (the reference's) or cosine; WarmupSteps a linear warm-up from
+	// LRSchedule is constant (the reference's), cosine or wsd; WarmupSteps a linear warm-up from
 	// 0 to LR before it (0: none).
 	LRSchedule  optim.ScheduleKind
 	WarmupSteps int
+	// LRDecayFraction is the share of the run over which wsd decays the learning rate to 0, in
+	// (0, 1] (0: DefaultLRDecayFraction).
+	LRDecayFraction float64 `json:",omitempty"`
 	// Horizon is where the learning-rate and β schedules end: after Epochs (HorizonEpochs, the
 	// default) or at the end of MaxDuration (HorizonTime, estimated from the step rate).
 	Horizon Horizon `json:",omitempty"`
@@ -398,6 +415,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.LRSchedule.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("train: %w", err))
+	}
+	if f := c.LRDecayFraction; !(f >= 0 && f <= 1) {
+		bad("lr decay fraction %v: want in (0, 1] (0: %v)", f, DefaultLRDecayFraction)
 	}
 	if c.WarmupSteps < 0 {
 		bad("warm-up steps %d: want ≥ 0", c.WarmupSteps)

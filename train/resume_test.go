@@ -27,7 +27,7 @@ var resumeMechanics = map[string]bool{
 // new field forces a decision.
 func TestResumeDiffsCoverEveryField(t *testing.T) {
 	base := DefaultConfig()
-	base.Optimizer, base.LRSchedule, base.PenaltyFiltering = OptimizerLARS, LRCosine, true
+	base.Optimizer, base.LRSchedule, base.PenaltyFiltering = OptimizerLARS, LRWSD, true
 	base.Gamma.Scaling = true
 	perturb := map[string]struct {
 		field string
@@ -50,6 +50,7 @@ func TestResumeDiffsCoverEveryField(t *testing.T) {
 		"WeightDecay":          {"weight-decay", func(c *Config) { c.WeightDecay *= 2 }},
 		"LRSchedule":           {"lr-schedule", func(c *Config) { c.LRSchedule = LRConstant }},
 		"WarmupSteps":          {"warmup-steps", func(c *Config) { c.WarmupSteps++ }},
+		"LRDecayFraction":      {"lr-decay-fraction", func(c *Config) { c.LRDecayFraction = 0.5 }},
 		"Momentum":             {"momentum", func(c *Config) { c.Momentum /= 2 }},
 		"TrustCoefficient":     {"trust-coefficient", func(c *Config) { c.TrustCoefficient *= 2 }},
 		"Alpha":                {"alpha", func(c *Config) { c.Alpha /= 2 }},
@@ -70,7 +71,7 @@ func TestResumeDiffsCoverEveryField(t *testing.T) {
 	extra := map[string]func(*Config){
 		"gamma-scaling-steps": func(c *Config) { c.Gamma.Steps++ },
 		"use-gamma-scaling":   func(c *Config) { c.Gamma.Scaling = false },
-		"max-steps":           func(c *Config) { c.MaxSteps = 1000 }, // with the cosine schedule
+		"max-steps":           func(c *Config) { c.MaxSteps = 1000 }, // with a decaying schedule
 	}
 	rt := reflect.TypeOf(Config{})
 	for i := 0; i < rt.NumField(); i++ {

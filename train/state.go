@@ -148,8 +148,11 @@ func ResumeDiffs(old, cur Config) []ResumeDiff {
 	add("lr-schedule", old.LRSchedule, cur.LRSchedule)
 	add("warmup-steps", old.WarmupSteps, cur.WarmupSteps)
 	add("schedule-horizon", old.horizon(), cur.horizon())
-	if old.LRSchedule == LRCosine && cur.LRSchedule == LRCosine {
-		add("max-steps", old.MaxSteps, cur.MaxSteps) // the cosine's horizon
+	if old.LRSchedule == cur.LRSchedule && (cur.LRSchedule == LRCosine || cur.LRSchedule == LRWSD) {
+		add("max-steps", old.MaxSteps, cur.MaxSteps) // the decay's horizon
+	}
+	if old.LRSchedule == LRWSD && cur.LRSchedule == LRWSD {
+		add("lr-decay-fraction", old.lrDecayFraction(), cur.lrDecayFraction())
 	}
 	if old.Optimizer == OptimizerLARS && cur.Optimizer == OptimizerLARS {
 		add("momentum", old.Momentum, cur.Momentum)

@@ -186,7 +186,8 @@ func (t *Trainer) SetHorizon(last int) error {
 	if last < max(t.step, 1) {
 		return fmt.Errorf("train: schedule horizon %d: want ≥ the current step %d", last, t.step)
 	}
-	sched, err := optim.NewSchedule(t.cfg.LRSchedule, t.cfg.LR, int64(t.cfg.WarmupSteps), int64(max(last, t.cfg.WarmupSteps)))
+	sched, err := optim.NewSchedule(t.cfg.LRSchedule, t.cfg.LR, int64(t.cfg.WarmupSteps), int64(max(last, t.cfg.WarmupSteps)),
+		t.cfg.lrDecayFraction())
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -202,7 +203,7 @@ func newOptimizer(cfg Config, params []*nn.Var, stepsPerEpoch int) (optim.Optimi
 	if cfg.MaxSteps > 0 && int64(cfg.MaxSteps) < total {
 		total = int64(cfg.MaxSteps)
 	}
-	sched, err := optim.NewSchedule(cfg.LRSchedule, cfg.LR, int64(cfg.WarmupSteps), total)
+	sched, err := optim.NewSchedule(cfg.LRSchedule, cfg.LR, int64(cfg.WarmupSteps), total, cfg.lrDecayFraction())
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w", err)
 	}

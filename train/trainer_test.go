@@ -338,11 +338,13 @@ func TestOptimizersAndLRSchedules(t *testing.T) {
 			}
 			return 1e-3 * (1 + math.Cos(math.Pi*float64(k-2)/2)) / 2
 		}},
+		// wsd with decay fraction 0.5 of 4 steps: the last 2 steps decay linearly towards 0 at step 4.
+		{OptimizerAdam, LRWSD, 0, func(k int) float64 { return 1e-3 * math.Min(float64(4-k)/2, 1) }},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s_%s_warmup%d", tt.opt, tt.sched, tt.warmup), func(t *testing.T) {
 			c := tinyConfig(t)
-			c.Optimizer, c.LRSchedule, c.WarmupSteps, c.LR = tt.opt, tt.sched, tt.warmup, 1e-3
+			c.Optimizer, c.LRSchedule, c.WarmupSteps, c.LR, c.LRDecayFraction = tt.opt, tt.sched, tt.warmup, 1e-3, 0.5
 			c.MaxSteps = 4
 			tr := newTrainer(t, c, 4)
 			before := paramsOf(t, tr)["online.projector.0.weight"]

@@ -44,6 +44,8 @@ func runTrain(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("train: unexpected argument %q (flags go before arguments; see scl train --help)", c.Args().First())
 	}
+	// Malloc's settings for training, before libtorch allocates anything (torch.KeepAllocations).
+	torch.KeepAllocations()
 	cfg, err := configFromFlags(c)
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ const (
 	flagLR             = "lr"
 	flagWD             = "weight-decay"
 	flagLRSchedule     = "lr-schedule"
+	flagLRDecay        = "lr-decay-fraction"
 	flagWarmup         = "warmup-steps"
 	flagHorizon        = "schedule-horizon"
 	flagMomentum       = "momentum"
@@ -119,7 +120,8 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagOptimizer, Value: string(d.Optimizer), Category: "optimisation", Usage: "adam (coupled L2, the reference's), adamw or lars"},
 		&cli.Float64Flag{Name: flagLR, Aliases: []string{"learning-rate", "learning_rate"}, Value: d.LR, Category: "optimisation", Usage: "learning rate"},
 		&cli.Float64Flag{Name: flagWD, Aliases: []string{"wd", "weight_decay"}, Value: d.WeightDecay, Category: "optimisation", Usage: "weight decay"},
-		&cli.StringFlag{Name: flagLRSchedule, Value: string(d.LRSchedule), Category: "optimisation", Usage: "constant or cosine (after the warm-up)"},
+		&cli.StringFlag{Name: flagLRSchedule, Value: string(d.LRSchedule), Category: "optimisation", Usage: "constant, cosine (a half cosine to 0 over the run) or wsd (constant, then linear to 0 over the last --lr-decay-fraction of the run), after the warm-up"},
+		&cli.Float64Flag{Name: flagLRDecay, Value: train.DefaultLRDecayFraction, Category: "optimisation", Usage: "share of the run over which --lr-schedule wsd decays the learning rate to 0"},
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
 		&cli.StringFlag{Name: flagHorizon, Value: string(train.HorizonEpochs), Category: "optimisation",
 			Usage: "where the learning-rate cosine and the β schedule end: epochs (after --epochs or --max-steps, the reference's) or time (at the end of --max-time, estimated from the measured step rate)"},
@@ -227,6 +229,10 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.WeightDecay = c.Float64(flagWD)
 	if cfg.LRSchedule, err = optim.ParseScheduleKind(c.String(flagLRSchedule)); err != nil {
 		return cfg, fmt.Errorf("train: %w (--%s)", err, flagLRSchedule)
+	}
+	cfg.LRDecayFraction = c.Float64(flagLRDecay)
+	if cfg.LRDecayFraction <= 0 {
+		return cfg, fmt.Errorf("train: --%s %v: want in (0, 1]", flagLRDecay, cfg.LRDecayFraction)
 	}
 	cfg.WarmupSteps = c.Int(flagWarmup)
 	if cfg.Horizon, err = train.ParseHorizon(c.String(flagHorizon)); err != nil {

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -46,9 +47,12 @@ const (
 	// ScheduleCosine decays the learning rate to 0 at the last step along a half cosine, after
 	// the warm-up.
 	ScheduleCosine ScheduleKind = "cosine"
+	// ScheduleWSD (warm-up, stable, decay) holds the learning rate at its peak after the warm-up
+	// and decays it linearly to 0 over the last fraction of the run.
+	ScheduleWSD ScheduleKind = "wsd"
 )
 
-// ParseScheduleKind reads "constant" or "cosine" (in any case).
+// ParseScheduleKind reads "constant", "cosine" or "wsd" (in any case).
 func ParseScheduleKind(s string) (ScheduleKind, error) {
 	k := ScheduleKind(strings.ToLower(strings.TrimSpace(s)))
 	if err := k.Validate(); err != nil {
@@ -60,15 +64,16 @@ func ParseScheduleKind(s string) (ScheduleKind, error) {
 // Validate reports an unknown schedule.
 func (k ScheduleKind) Validate() error {
 	switch k {
-	case ScheduleConstant, ScheduleCosine:
+	case ScheduleConstant, ScheduleCosine, ScheduleWSD:
 		return nil
 	}
-	return fmt.Errorf("optim: lr schedule %q: want constant or cosine", string(k))
+	return fmt.Errorf("optim: lr schedule %q: want constant, cosine or wsd", string(k))
 }
 
 // NewSchedule builds the schedule k peaking at base after a linear warm-up of warmup steps
-// (clipped to total), for a run of total optimizer steps.
-func NewSchedule(k ScheduleKind, base float64, warmup, total int64) (Schedule, error) {
+// (clipped to total), for a run of total optimizer steps. decay is the fraction of the run
+// over which ScheduleWSD decays (in (0, 1]; the other kinds ignore it).
+func NewSchedule(k ScheduleKind, base float64, warmup, total int64, decay float64) (Schedule, error) {
 	if warmup > total {
 		warmup = total
 	}
@@ -84,6 +89,16 @@ func NewSchedule(k ScheduleKind, base float64, warmup, total int64) (Schedule, e
 			return nil, err
 		}
 		return wc, nil
+	case ScheduleWSD:
+		if !(decay > 0 && decay <= 1) {
+			return nil, fmt.Errorf("optim: wsd decay fraction %v: want in (0, 1]", decay)
+		}
+		steps := max(int64(math.Round(decay*float64(total))), 1)
+		wsd := WarmupStableDecay{Base: base, Warmup: warmup, DecayStart: max(total-steps, warmup), Total: total}
+		if err := wsd.Validate(); err != nil {
+			return nil, err
+		}
+		return wsd, nil
 	}
 	return nil, k.Validate()
 }

@@ -17,7 +17,7 @@ func TestParseKinds(t *testing.T) {
 	if _, err := optim.ParseKind("sgd"); err == nil || !strings.Contains(err.Error(), `"sgd"`) {
 		t.Errorf("ParseKind(sgd) error %v, want one naming the value", err)
 	}
-	for in, want := range map[string]optim.ScheduleKind{"constant": optim.ScheduleConstant, "Cosine": optim.ScheduleCosine} {
+	for in, want := range map[string]optim.ScheduleKind{"constant": optim.ScheduleConstant, "Cosine": optim.ScheduleCosine, " WSD": optim.ScheduleWSD} {
 		if got, err := optim.ParseScheduleKind(in); err != nil || got != want {
 			t.Errorf("ParseScheduleKind(%q) = %q, %v; want %q", in, got, err, want)
 		}
@@ -46,8 +46,25 @@ func TestNewSchedule(t *testing.T) {
 			}
 			return base * (1 + math.Cos(math.Pi*float64(min(k, 6)-2)/4)) / 2
 		}},
+		// wsd, decay fraction 0.25 of 12 steps: peak until step 9, then base·(12−k)/3, then 0.
+		{optim.ScheduleWSD, 0, 12, func(k int64) float64 {
+			return base * math.Min(math.Max(float64(12-k)/3, 0), 1)
+		}},
+		{optim.ScheduleWSD, 3, 12, func(k int64) float64 {
+			if k < 3 {
+				return base * float64(k+1) / 3
+			}
+			return base * math.Min(math.Max(float64(12-k)/3, 0), 1)
+		}},
+		// The decay never reaches into the warm-up: 10 warm-up steps of 12 leave 2 to decay.
+		{optim.ScheduleWSD, 10, 12, func(k int64) float64 {
+			if k < 10 {
+				return base * float64(k+1) / 10
+			}
+			return base * math.Max(float64(12-k)/2, 0)
+		}},
 	} {
-		s, err := optim.NewSchedule(tt.kind, base, tt.warmup, tt.total)
+		s, err := optim.NewSchedule(tt.kind, base, tt.warmup, tt.total, 0.25)
 		if err != nil {
 			t.Fatalf("NewSchedule(%s, warm-up %d, total %d): %v", tt.kind, tt.warmup, tt.total, err)
 		}
@@ -57,10 +74,20 @@ func TestNewSchedule(t *testing.T) {
 			}
 		}
 	}
-	if _, err := optim.NewSchedule("step", base, 0, 10); err == nil {
-		t.Error("NewSchedule(step): no error")
-	}
-	if _, err := optim.NewSchedule(optim.ScheduleConstant, base, -1, 10); err == nil {
-		t.Error("NewSchedule(warm-up -1): no error")
+	for _, tt := range []struct {
+		name   string
+		kind   optim.ScheduleKind
+		warmup int64
+		decay  float64
+	}{
+		{"unknown kind", "step", 0, 0.2},
+		{"negative warm-up", optim.ScheduleConstant, -1, 0.2},
+		{"wsd decay 0", optim.ScheduleWSD, 0, 0},
+		{"wsd decay above 1", optim.ScheduleWSD, 0, 1.5},
+		{"wsd decay NaN", optim.ScheduleWSD, 0, math.NaN()},
+	} {
+		if _, err := optim.NewSchedule(tt.kind, base, tt.warmup, 10, tt.decay); err == nil {
+			t.Errorf("NewSchedule(%s): no error", tt.name)
+		}
 	}
 }
