@@ -4,7 +4,7 @@
 # split (the last 10,000 training images; never the test split). Budgets are steps (sN, immune to
 # other jobs on the machine) or wall-clock time (run those alone).
 #
-#   scripts/ablate.sh [OUT_DIR]            # every row, about two hours on 2 cores
+#   scripts/ablate.sh [OUT_DIR]            # every row, about three hours on 2 cores
 #   scripts/ablate.sh out/ablate nl_g      # the named rows only
 #
 # Prints one Markdown row per run (name, budget, steps, linear and kNN top-1, flags) and appends
@@ -36,8 +36,23 @@ declare -A rows=(
   [t_b256]="5m ${recipe[*]} --batch-size 256"
   [t_w24]="5m ${recipe[*]} --width 24"
   [r_adamw]="s936 ${recipe[*]} --optimizer adamw --weight-decay 0.05"
+  # Third round, also on top of the recipe. q_g3's 624 steps of 3 views cost what 936 of 2 do.
+  [q_b97]="s936 ${recipe[*]} --beta 0.97"
+  [q_j05]="s936 ${recipe[*]} --jitter-strength 0.5"
+  [q_c5]="s936 ${recipe[*]} --global-crop-scale 0.5,1"
+  [q_wsd]="s936 ${recipe[*]} --lr-schedule wsd"
+  [q_g3]="s624 ${recipe[*]} --num-global-views 3"
+  [q_p256]="s936 ${recipe[*]} --proj-hidden-dim 256"
+  [q_a0]="s936 ${recipe[*]} --alpha 0"
+  [q_gam05]="s936 ${recipe[*]} --gamma 0.5"
+  [q_gam2]="s936 ${recipe[*]} --gamma 2"
+  [q_p128]="s936 ${recipe[*]} --proj-hidden-dim 128"
+  # Seed 43: the recipe and its best third-round change again, for the run-to-run noise.
+  [q_base43]="s936 ${recipe[*]} --seed 43"
+  [q_p128s43]="s936 ${recipe[*]} --proj-hidden-dim 128 --seed 43"
 )
-order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256 t_w24 r_adamw)
+order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256 t_w24 r_adamw
+  q_b97 q_j05 q_c5 q_wsd q_g3 q_p256 q_a0 q_gam05 q_gam2 q_p128 q_base43 q_p128s43)
 [ $# -gt 0 ] && order=("$@")
 scripts/setup.sh
 mkdir -p "$out" bin

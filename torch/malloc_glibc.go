@@ -48,8 +48,8 @@ var keepOnce sync.Once
 // its own, up to 8 per core, and each arena keeps its own freed memory; libtorch's intra-op
 // threads allocate too, so the retained memory, and with it the peak RSS, varied from run to run
 // with how many arenas the threads had spread over. Measured on the development machine (width
-// 64, fp32, the bench/train step): 1.41–1.74 GB with glibc's default, 1.39–1.52 GB with the cap
-// set when training starts, 1.29–1.35 GB with MALLOC_ARENA_MAX=1 in the environment (which also
+// 64, fp32, the bench/train step): 1.29–1.77 GB with glibc's default, 1.33–1.61 GB with the cap
+// set when scl train starts, 1.29–1.35 GB with MALLOC_ARENA_MAX=1 in the environment (which also
 // covers the threads Go's runtime started before). Go's own memory does not come from malloc.
 //
 // It does nothing without glibc, when the user tunes malloc already (GLIBC_TUNABLES,

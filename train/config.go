@@ -116,7 +116,7 @@ func (c Config) ChannelsLast() bool {
 	return c.MemoryFormat == MemoryChannelsLast
 }
 
-// Horizon says where the schedules (the learning-rate cosine and the β cosine) end.
+// Horizon says where the schedules (the learning-rate decay and the β cosine) end.
 type Horizon string
 
 const (

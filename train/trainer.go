@@ -177,11 +177,11 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	return t, nil
 }
 
-// SetHorizon moves the end of the schedules to step last: the learning-rate cosine (when the
-// schedule is cosine) ends there, and the β cosine's K becomes last + 2·(steps per epoch) −
-// update-after, the reference's relation between K and the last step. The step already taken
-// keep their values; the Runner calls it as a time-bounded run's estimate of its last step
-// improves (Config.Horizon).
+// SetHorizon moves the end of the schedules to step last: the learning-rate decay (cosine or
+// wsd) ends there, and the β cosine's K becomes last + 2·(steps per epoch) − update-after, the
+// reference's relation between K and the last step. The steps already taken keep their values;
+// the Runner calls it as a time-bounded run's estimate of its last step improves
+// (Config.Horizon).
 func (t *Trainer) SetHorizon(last int) error {
 	if last < max(t.step, 1) {
 		return fmt.Errorf("train: schedule horizon %d: want ≥ the current step %d", last, t.step)

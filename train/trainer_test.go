@@ -398,6 +398,28 @@ func TestSetHorizonMovesTheSchedulesEnd(t *testing.T) {
 	}
 }
 
+// TestSetHorizonMovesTheWSDDecay moves a wsd schedule's end from the epochs' to step 8: with
+// decay fraction 0.5 the learning rate holds until step 4, then falls by a quarter a step.
+func TestSetHorizonMovesTheWSDDecay(t *testing.T) {
+	c := tinyConfig(t)
+	c.LRSchedule, c.LRDecayFraction, c.LR, c.Epochs = LRWSD, 0.5, 1e-3, 100
+	tr := newTrainer(t, c, 4)
+	for k := 0; k < 7; k++ {
+		if k == 3 {
+			if err := tr.SetHorizon(8); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := tr.Step(syntheticBatch(c, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 1e-3 * math.Min(float64(8-k)/4, 1); math.Abs(r.LR-want) > 1e-15 {
+			t.Errorf("step %d lr %v, want %v (decay over steps 4–8)", k, r.LR, want)
+		}
+	}
+}
+
 // TestChannelsLastMatchesContiguous trains the same three steps with both memory layouts: the
 // layout is a mechanic, so the losses agree to float32 rounding and the parameters to within
 // Adam's per-step size (an update of a near-zero gradient may round either way).

@@ -124,7 +124,7 @@ func trainFlags() []cli.Flag {
 		&cli.Float64Flag{Name: flagLRDecay, Value: train.DefaultLRDecayFraction, Category: "optimisation", Usage: "share of the run over which --lr-schedule wsd decays the learning rate to 0"},
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
 		&cli.StringFlag{Name: flagHorizon, Value: string(train.HorizonEpochs), Category: "optimisation",
-			Usage: "where the learning-rate cosine and the β schedule end: epochs (after --epochs or --max-steps, the reference's) or time (at the end of --max-time, estimated from the measured step rate)"},
+			Usage: "where the learning-rate decay (cosine, wsd) and the β schedule end: epochs (after --epochs or --max-steps, the reference's) or time (at the end of --max-time, estimated from the measured step rate)"},
 		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
 		&cli.StringFlag{Name: flagPrecision, Value: "auto", Category: "optimisation",
 			Usage: "fp32, fp16 (CUDA, dynamic loss scaling), bf16, fp64 (slow; for checks against the reference), or auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX), fp32 elsewhere"},
