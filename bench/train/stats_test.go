@@ -1,0 +1,34 @@
+//go:build !notorch
+
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestMedianAndRoundRatios(t *testing.T) {
+	for _, tc := range []struct {
+		v    []float64
+		want float64
+	}{{[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{1.06, 1.17, 1.02}, 1.06}} {
+		if got := median(tc.v, id); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+	scl := []measurement{{ImagesPerSec: 12, CPUPerImage: 0.1}, {ImagesPerSec: 10, CPUPerImage: 0.2}, {ImagesPerSec: 30, CPUPerImage: 0.1}}
+	py := []measurement{{ImagesPerSec: 10, CPUPerImage: 0.2}, {ImagesPerSec: 10, CPUPerImage: 0.2}, {ImagesPerSec: 20, CPUPerImage: 0.3}}
+	speed, cpu := roundRatios(scl, py)
+	if want := []float64{1.2, 1, 1.5}; !slices.Equal(speed, want) {
+		t.Errorf("speed ratios %v, want %v", speed, want)
+	}
+	if want := []float64{2, 1, 3}; !slices.EqualFunc(cpu, want, func(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 }) {
+		t.Errorf("CPU ratios %v, want %v", cpu, want)
+	}
+	// typical: median rate, median CPU time, worst RSS.
+	scl[0].PeakRSSMB, scl[1].PeakRSSMB, scl[2].PeakRSSMB = 100, 300, 200
+	got := typical(scl)
+	if got.ImagesPerSec != 12 || got.CPUPerImage != 0.1 || got.PeakRSSMB != 300 {
+		t.Errorf("typical = %.1f images/s, %.1f CPU-s/image, %.0f MB; want 12, 0.1, 300", got.ImagesPerSec, got.CPUPerImage, got.PeakRSSMB)
+	}
+}
