@@ -306,45 +306,49 @@ func typical(ms []measurement) measurement {
 	byRate := slices.Clone(ms)
 	slices.SortFunc(byRate, func(a, b measurement) int { return cmp.Compare(a.ImagesPerSec, b.ImagesPerSec) })
 	t := byRate[len(byRate)/2]
-	t.ImagesPerSec = median(ms, func(m measurement) float64 { return m.ImagesPerSec })
-	t.CPUPerImage = median(ms, func(m measurement) float64 { return m.CPUPerImage })
+	var rates, cpus []float64
 	for _, m := range ms {
+		rates, cpus = append(rates, m.ImagesPerSec), append(cpus, m.CPUPerImage)
 		if m.totalRSS() > t.totalRSS() {
 			t.PeakRSSMB, t.WorkerRSSMB = m.PeakRSSMB, m.WorkerRSSMB
 		}
 	}
+	t.ImagesPerSec, t.CPUPerImage = median(rates), median(cpus)
 	return t
 }
 
-// median returns the median of f over ms (the mean of the middle two for an even count).
-func median[T any](ms []T, f func(T) float64) float64 {
-	v := make([]float64, len(ms))
-	for i, m := range ms {
-		v[i] = f(m)
-	}
-	slices.Sort(v)
+// median returns the median of v (the mean of the middle two for an even count).
+func median(v []float64) float64 {
+	v = slices.Sorted(slices.Values(v))
 	if n := len(v); n%2 == 0 {
 		return (v[n/2-1] + v[n/2]) / 2
 	}
 	return v[len(v)/2]
 }
 
-// roundRatios returns, round by round, scl's images/s over PyTorch's and PyTorch's CPU-seconds
-// per image over scl's: each ratio compares two measurements taken back to back, so a slow
-// spell of a shared machine hits both sides of it.
-func roundRatios(scl, py []measurement) (speed, cpu []float64) {
-	for r := range min(len(scl), len(py)) {
-		speed = append(speed, scl[r].ImagesPerSec/py[r].ImagesPerSec)
-		cpu = append(cpu, py[r].CPUPerImage/scl[r].CPUPerImage)
-	}
-	return speed, cpu
+// comparison is scl's rounds against PyTorch's for one target.
+type comparison struct {
+	scl, py measurement // each side's rounds summarised (typical)
+	// speed and cpu are, round by round, scl's images/s over PyTorch's and PyTorch's
+	// CPU-seconds per image over scl's. Within a round the two sides run one after the other
+	// (for the bf16 target, PyTorch fp32 is another case of the same round), so a slow spell of
+	// a shared machine hits both sides of a ratio.
+	speed, cpu []float64
 }
 
-func id(v float64) float64 { return v }
+func compareRounds(scl, py []measurement) comparison {
+	c := comparison{scl: typical(scl), py: typical(py)}
+	for r := range min(len(scl), len(py)) {
+		c.speed = append(c.speed, scl[r].ImagesPerSec/py[r].ImagesPerSec)
+		c.cpu = append(c.cpu, py[r].CPUPerImage/scl[r].CPUPerImage)
+	}
+	return c
+}
 
-func formatRatios(v []float64) string {
-	parts := make([]string, len(v))
-	for i, x := range v {
+// rounds formats the per-round speed ratios.
+func (c comparison) rounds() string {
+	parts := make([]string, len(c.speed))
+	for i, x := range c.speed {
 		parts[i] = fmt.Sprintf("%.2f", x)
 	}
 	return strings.Join(parts, ", ")
@@ -357,16 +361,18 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 	fmt.Println()
 	fmt.Println("| case | scl images/s | PyTorch images/s | ratio | ratio per round | CPU-s/image scl / PyTorch | CPU ratio | peak RSS scl / PyTorch (MB) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
-	for _, c := range cases {
-		s, p := typical(c.scl), typical(c.py)
-		speed, cpu := roundRatios(c.scl, c.py)
+	summaries := make([]comparison, len(cases))
+	for i, c := range cases {
+		r := compareRounds(c.scl, c.py)
+		summaries[i] = r
+		s, p := r.scl, r.py
 		fmt.Printf("| %s (scl %d threads + %d workers; PyTorch %d + %d) | %.2f | %.2f | **%.2f** | %s | %.4f / %.4f | %.2f | %.0f / %.0f |\n",
-			c.name(), s.Threads, s.Workers, p.Threads, p.Workers, s.ImagesPerSec, p.ImagesPerSec, median(speed, id), formatRatios(speed),
-			s.CPUPerImage, p.CPUPerImage, median(cpu, id), s.totalRSS(), p.totalRSS())
+			c.name(), s.Threads, s.Workers, p.Threads, p.Workers, s.ImagesPerSec, p.ImagesPerSec, median(r.speed), r.rounds(),
+			s.CPUPerImage, p.CPUPerImage, median(r.cpu), s.totalRSS(), p.totalRSS())
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		if c.threads == 0 {
-			printPhases(c.name(), typical(c.scl), typical(c.py))
+			printPhases(c.name(), summaries[i].scl, summaries[i].py)
 		}
 	}
 	ok := true
@@ -388,23 +394,21 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 	}
 	for _, w := range widths {
 		if c := get(w, 0, "fp32"); c != nil {
-			s, p := typical(c.scl), typical(c.py)
-			speed, cpu := roundRatios(c.scl, c.py)
-			check(fmt.Sprintf("fp32 width %d, scl/PyTorch images/s, median of rounds %s (CPU-time ratio %.2f)", w, formatRatios(speed), median(cpu, id)),
-				fmt.Sprintf("%.2f images/s", s.ImagesPerSec), fmt.Sprintf("PyTorch fp32 %.2f images/s", p.ImagesPerSec), median(speed, id), 1.15)
+			r := compareRounds(c.scl, c.py)
+			check(fmt.Sprintf("fp32 width %d, scl/PyTorch images/s, median of rounds %s (CPU-time ratio %.2f)", w, r.rounds(), median(r.cpu)),
+				fmt.Sprintf("%.2f images/s", r.scl.ImagesPerSec), fmt.Sprintf("PyTorch fp32 %.2f images/s", r.py.ImagesPerSec), median(r.speed), 1.15)
 		}
 		if c, base := get(w, 0, "auto"), get(w, 0, "fp32"); c != nil && base != nil && autoPrec == train.BF16 {
-			s, p := typical(c.scl), typical(base.py)
-			speed, cpu := roundRatios(c.scl, base.py)
-			check(fmt.Sprintf("bf16 (scl's default here) width %d, scl/PyTorch fp32 images/s, median of rounds %s (CPU-time ratio %.2f)", w, formatRatios(speed), median(cpu, id)),
-				fmt.Sprintf("%.2f images/s", s.ImagesPerSec), fmt.Sprintf("PyTorch fp32 %.2f images/s", p.ImagesPerSec), median(speed, id), 1.8)
+			r := compareRounds(c.scl, base.py)
+			check(fmt.Sprintf("bf16 (scl's default here) width %d, scl/PyTorch fp32 images/s, median of rounds %s (CPU-time ratio %.2f)", w, r.rounds(), median(r.cpu)),
+				fmt.Sprintf("%.2f images/s", r.scl.ImagesPerSec), fmt.Sprintf("PyTorch fp32 %.2f images/s", r.py.ImagesPerSec), median(r.speed), 1.8)
 		}
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		if c.threads != 0 {
 			continue
 		}
-		s, p := typical(c.scl), typical(c.py)
+		s, p := summaries[i].scl, summaries[i].py
 		check(fmt.Sprintf("peak RSS %s, PyTorch/scl", c.name()), fmt.Sprintf("%.0f MB", s.totalRSS()),
 			fmt.Sprintf("PyTorch %.0f MB", p.totalRSS()), p.totalRSS()/s.totalRSS(), 1)
 	}
