@@ -31,7 +31,7 @@ func cases() []testCase {
 	return []testCase{
 		{"resnet18", models.Config{Arch: models.ResNet18}, 32, rgb(32)},
 		{"resnet18_cifar", models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR}, 16, rgb(16)},
-		{"resnet18_grey_narrow", models.Config{Arch: models.ResNet18, InChannels: 1, Width: 16, ProjectorHidden: 32, ProjectorOut: 8}, 28,
+		{"resnet18_grey_narrow", models.Config{Arch: models.ResNet18, InChannels: 1, Width: 16, LastStageWidth: 40, ProjectorHidden: 32, ProjectorOut: 8}, 28,
 			checkpoint.Preprocessing{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"}},
 		{"resnet50", models.Config{Arch: models.ResNet50}, 32, rgb(32)},
 		{"resnet50_cifar_narrow", models.Config{Arch: models.ResNet50, Stem: models.StemCIFAR, Width: 8}, 16, rgb(16)},
@@ -187,7 +187,8 @@ func TestMetadata(t *testing.T) {
 	}
 	want := Preprocessing{Spec: preprocess.Spec{Height: 28, Width: 28, Channels: 1, Mean: []float32{0.286}, Std: []float32{0.353}, Order: "L", Dataset: "fashion_mnist"},
 		ImageSize: 28, InChannels: 1,
-		InputName: InputName, OutputName: FeaturesName, FeatureDim: 128, ProjectionName: ProjectionName, ProjectionDim: 8,
+		InputName: InputName, OutputName: FeaturesName, FeatureDim: 40, // the last stage's width (LastStageWidth 40)
+		ProjectionName: ProjectionName, ProjectionDim: 8,
 		Architecture: "resnet18", TrainingStep: 4242}
 	if !equalPre(*p, want) {
 		t.Errorf("got preprocessing %+v, want %+v", *p, want)

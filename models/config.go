@@ -50,6 +50,11 @@ type Config struct {
 	InChannels int `json:"in_channels,omitempty"`
 	// Width is the ResNet base width (channels of the stem and the first stage); default 64.
 	Width int `json:"width,omitempty"`
+	// LastStageWidth is a ResNet's fourth-stage planes (its feature dimension over the
+	// bottleneck expansion); 0 means 8·Width, torchvision's (see FourthStageWidth). A wider last stage gives the
+	// features more dimensions for little compute, the last stage running at the lowest
+	// resolution.
+	LastStageWidth int `json:"last_stage_width,omitempty"`
 	// WidthMult and DepthMult scale EfficientNet channels (rounded to multiples of 8) and
 	// blocks per stage (rounded up); default 1.
 	WidthMult float64 `json:"width_mult,omitempty"`
@@ -57,6 +62,15 @@ type Config struct {
 	// ProjectorHidden and ProjectorOut size the projection head; defaults 512 and 64.
 	ProjectorHidden int `json:"projector_hidden,omitempty"`
 	ProjectorOut    int `json:"projector_out,omitempty"`
+}
+
+// FourthStageWidth returns the planes of a ResNet's fourth stage: LastStageWidth, or 8·Width
+// when it is 0.
+func (c Config) FourthStageWidth() int {
+	if c.LastStageWidth > 0 {
+		return c.LastStageWidth
+	}
+	return 8 * c.Width
 }
 
 // WithDefaults returns c with zero fields replaced by their defaults.
@@ -107,6 +121,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("models: in_channels %d, want ≥ 1", c.InChannels)
 	case c.Width < 1:
 		return fmt.Errorf("models: width %d, want ≥ 1", c.Width)
+	case c.LastStageWidth < 0:
+		return fmt.Errorf("models: last_stage_width %d, want ≥ 1 (0: 8·width)", c.LastStageWidth)
 	case c.WidthMult <= 0 || c.DepthMult <= 0:
 		return fmt.Errorf("models: width_mult %g and depth_mult %g, want > 0", c.WidthMult, c.DepthMult)
 	case c.ProjectorHidden < 1 || c.ProjectorOut < 1:

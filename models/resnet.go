@@ -5,7 +5,8 @@ import "fmt"
 // resnet builds torchvision's ResNet without its fc layer: stem, four stages, global average
 // pool, flatten. blocks gives the number of blocks per stage; bottleneck selects Bottleneck
 // (expansion 4) over BasicBlock (expansion 1). The stride sits on the 3×3 conv (ResNet v1.5) and
-// shortcuts that change shape are 1×1 convs with BatchNorm.
+// shortcuts that change shape are 1×1 convs with BatchNorm. Stage k has Width·2ᵏ planes, the
+// fourth cfg.FourthStageWidth() (8·Width unless LastStageWidth is set).
 func resnet(name string, blocks [4]int, bottleneck bool, cfg Config) *Network {
 	const eps = 1e-5
 	b := newBuilder(name, cfg.InChannels, 0, 0)
@@ -32,6 +33,9 @@ func resnet(name string, blocks [4]int, bottleneck bool, cfg Config) *Network {
 	inplanes := w
 	for stage, n := range blocks {
 		planes := w << stage
+		if stage == len(blocks)-1 {
+			planes = cfg.FourthStageWidth()
+		}
 		for i := 0; i < n; i++ {
 			stride := 1
 			if i == 0 && stage > 0 {

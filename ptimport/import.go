@@ -478,6 +478,10 @@ func inferConfig(n *network, given models.Config) (models.Config, error) {
 		if cfg.Width == 0 {
 			cfg.Width = int(conv1[0])
 		}
+		// A fourth stage wider or narrower than torchvision's 8·width (scl's --last-stage-width).
+		if l4 := shape(models.EncoderPrefix + "layer4.0.conv1.weight"); len(l4) == 4 && cfg.LastStageWidth == 0 && int(l4[0]) != 8*cfg.Width {
+			cfg.LastStageWidth = int(l4[0])
+		}
 		if cfg.InChannels == 0 {
 			cfg.InChannels = int(conv1[1])
 		}

@@ -301,3 +301,22 @@ func TestProvenance(t *testing.T) {
 		}
 	}
 }
+
+// TestInfersLastStageWidth imports a torchvision-layout state dict of a ResNet-18 whose fourth
+// stage is wider than 8·width (scl's --last-stage-width): the configuration comes out of the
+// tensor shapes alone.
+func TestInfersLastStageWidth(t *testing.T) {
+	want := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8, LastStageWidth: 96}
+	net, err := models.Encoder(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Build(models.Init(net, "", 1), Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Config.Model
+	if got.Width != 8 || got.LastStageWidth != 96 || got.Stem != models.StemCIFAR || got.InChannels != 1 {
+		t.Errorf("inferred %+v, want width 8, last stage 96, CIFAR stem, 1 channel", got)
+	}
+}

@@ -48,10 +48,16 @@ const at::Tensor &unwrap(scl_tensor t) { return t == nullptr ? undefined_tensor(
 // runs on; every call brings its thread in line first (omp_get_max_threads is cheap).
 std::atomic<int> g_threads{0};
 
-void sync_threads() {
+}  // namespace
+
+void scl_shim::sync_threads() {
   int n = g_threads.load(std::memory_order_relaxed);
   if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
 }
+
+namespace {
+
+using scl_shim::sync_threads;
 
 // Autocast state per device type. PyTorch 2.4 replaced the CUDA/CPU-specific setters with
 // device-generic ones and made the old ones warn on every call, so pick by version.

@@ -119,6 +119,24 @@ int scl_num_threads(void);
 void scl_autocast_cache_hold(void);
 void scl_autocast_cache_release(void);
 
+/* scl_fused_adam applies one Adam update to n parameters in a single pass over each one's memory
+ * (torch/fused.cpp): for parameter i, with wd = weight_decays[i],
+ *   p ← p·(1 − lr·wd) (decoupled != 0)  or  g ← g + wd·p (decoupled == 0)
+ *   m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − step_size·m / (√v / bc2_sqrt + eps)
+ * writing params, exp_avgs and exp_avg_sqs (grads are read). Every tensor must be a contiguous
+ * CPU tensor of its parameter's dtype (float32 or float64) and size;
+ * otherwise it returns 0 and writes nothing (use the multi-tensor ops). Returns 1 when done. */
+int scl_fused_adam(int n, const scl_tensor *params, const scl_tensor *grads,
+                   const scl_tensor *exp_avgs, const scl_tensor *exp_avg_sqs,
+                   const double *weight_decays, double lr, double beta1, double beta2, double eps,
+                   double step_size, double bc2_sqrt, int decoupled, char **err);
+
+/* scl_fused_lerp sets targets[i] ← β·targets[i] + (1−β)·sources[i] in one pass per tensor, under
+ * the same conditions as scl_fused_adam (returns 0 and writes nothing when a tensor does not
+ * qualify or a target is its own source, 1 when done). */
+int scl_fused_lerp(int n, const scl_tensor *targets, const scl_tensor *sources, double beta,
+                   char **err);
+
 /* scl_cuda_synchronize waits for all kernels on CUDA device `index`; no-op without CUDA. */
 void scl_cuda_synchronize(int index, char **err);
 

@@ -34,6 +34,10 @@ inline char *dup_message(const char *msg) {
   return out;
 }
 
+// sync_threads applies the intra-op thread count set through scl_set_num_threads to the calling
+// OS thread (defined in torch/shim.cpp; call it before running ATen kernels).
+void sync_threads();
+
 }  // namespace scl_shim
 
 #define SCL_TRY try {

@@ -202,6 +202,9 @@ type Config struct {
 	// Width is a ResNet's base width, the channels of its stem and first stage (64 is the
 	// torchvision network; smaller values make CPU tests fast). Ignored by EfficientNets.
 	Width int
+	// LastStageWidth is a ResNet's fourth-stage planes (0: 8·Width, torchvision's): the
+	// feature dimension of a ResNet-18.
+	LastStageWidth int
 	// ProjHidden and ProjOut are the projector's hidden and output sizes (512, 64).
 	ProjHidden, ProjOut int
 	// ImageSize is the global view size s in pixels; the local views are int(s·3/7).
@@ -218,7 +221,10 @@ type Config struct {
 	// MaxSteps, when positive, stops after that many optimizer steps in all (a bounded budget);
 	// schedules still use Epochs for their horizons.
 	MaxSteps int
-	// MaxDuration, when positive, stops (with a checkpoint) after that much wall-clock time.
+	// MaxDuration, when positive, stops (with a checkpoint) after that much training time: the
+	// wall-clock time of this process's training loop less the pauses for the periodic kNN
+	// monitor (EvalEvery) and for checkpoints, so that watching or saving a run does not
+	// shorten it.
 	MaxDuration time.Duration
 
 	// Optimizer is adam (coupled L2, the reference's), adamw or lars.
@@ -282,7 +288,8 @@ type Config struct {
 	// interruption); KeepCheckpoints keeps the newest K (3; 0 keeps all).
 	CheckpointEvery, KeepCheckpoints int
 	// CheckpointAt writes a checkpoint after the first step at or past each of these times of
-	// the run (measured like MaxDuration, from the start of this process's training loop), and
+	// the run (training time, measured like MaxDuration from the start of this process's
+	// training loop), and
 	// a metrics record naming it: one run leaves the states a set of shorter wall-clock budgets
 	// would have ended at. They are pruned like the others unless KeepCheckpoints is 0.
 	CheckpointAt []time.Duration `json:",omitempty"`
@@ -382,6 +389,9 @@ func (c Config) Validate() error {
 	}
 	if c.Width < 1 {
 		bad("width %d: want ≥ 1 (64 is the torchvision ResNet)", c.Width)
+	}
+	if c.LastStageWidth < 0 {
+		bad("last stage width %d: want ≥ 1 (0: 8·width)", c.LastStageWidth)
 	}
 	if c.ProjHidden < 1 || c.ProjOut < 1 {
 		bad("projector dims %d→%d: want both ≥ 1", c.ProjHidden, c.ProjOut)
@@ -521,6 +531,6 @@ func (c Config) ModelConfig() (models.Config, error) {
 		return models.Config{}, err
 	}
 	m := models.Config{Arch: arch, Stem: c.ModelStem(), InChannels: c.InChannels, Width: c.Width,
-		ProjectorHidden: c.ProjHidden, ProjectorOut: c.ProjOut}.WithDefaults()
+		LastStageWidth: c.LastStageWidth, ProjectorHidden: c.ProjHidden, ProjectorOut: c.ProjOut}.WithDefaults()
 	return m, m.Validate()
 }

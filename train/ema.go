@@ -42,8 +42,9 @@ func hardCopy(pairs [][2]*nn.Var) error {
 }
 
 // emaUpdate moves the target towards the online network, θₜ ← β·θₜ + (1−β)·θₒ, for parameters
-// and float buffers (float64 ones left alone when skip64 is set), as two multi-tensor ops (one
-// native call each; fused kernels on CUDA).
+// and float buffers (float64 ones left alone when skip64 is set): one pass over each tensor on the
+// CPU (torch.FusedLerp), elsewhere two multi-tensor ops (one native call each; fused kernels on
+// CUDA).
 func emaUpdate(pairs [][2]*nn.Var, beta float64, skip64 bool) error {
 	s := torch.NewScope()
 	defer s.Close()
@@ -56,6 +57,9 @@ func emaUpdate(pairs [][2]*nn.Var, beta float64, skip64 bool) error {
 		}
 	}
 	if len(ts) == 0 {
+		return nil
+	}
+	if ng.FusedLerp(ts, os, beta) {
 		return nil
 	}
 	ng.ForeachMulScalarInPlace(ts, beta)

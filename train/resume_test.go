@@ -37,6 +37,7 @@ func TestResumeDiffsCoverEveryField(t *testing.T) {
 		"Stem":                 {"stem", func(c *Config) { c.Stem = StemCIFAR }},
 		"InChannels":           {"in-channels", func(c *Config) { c.InChannels = 1 }},
 		"Width":                {"width", func(c *Config) { c.Width = 8 }},
+		"LastStageWidth":       {"last-stage-width", func(c *Config) { c.LastStageWidth = 100 }},
 		"ProjHidden":           {"proj-hidden", func(c *Config) { c.ProjHidden++ }},
 		"ProjOut":              {"proj-out", func(c *Config) { c.ProjOut++ }},
 		"ImageSize":            {"image-size", func(c *Config) { c.ImageSize++ }},

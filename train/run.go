@@ -174,8 +174,11 @@ type Runner struct {
 	spe, total int
 	res        Result
 
-	// Loop state.
+	// Loop state. start is when this process's training loop started; paused is the time
+	// since spent on the periodic kNN monitor and on checkpoints written during the loop,
+	// which the training clock (trainingTime) leaves out.
 	start      time.Time
+	paused     time.Duration
 	last       StepResult
 	thr        throughput
 	stepsHere  int
@@ -382,6 +385,19 @@ func (r *Runner) report(p Progress) {
 	}
 }
 
+// trainingTime is the time this process has spent training: wall-clock time since the loop
+// started less the pauses for evaluation and checkpoints. MaxDuration, CheckpointAt and the time
+// horizon are measured on it, so that watching a run (--eval-every) or saving it more often
+// does not change how far it trains.
+func (r *Runner) trainingTime() time.Duration { return time.Since(r.start) - r.paused }
+
+// pausing runs f with the training clock stopped.
+func (r *Runner) pausing(f func() error) error {
+	t0 := time.Now()
+	defer func() { r.paused += time.Since(t0) }()
+	return f()
+}
+
 // checkpoint saves the trainer (main process only), syncs the metrics file and reports it.
 func (r *Runner) checkpoint(last StepResult) error {
 	r.lastSaved = r.tr.Steps()
@@ -397,7 +413,7 @@ func (r *Runner) checkpoint(last StepResult) error {
 		return err
 	}
 	e, b := r.tr.Position()
-	r.report(Progress{Event: EventCheckpoint, Checkpoint: dir, StepResult: last, Epoch: e, Batch: b, Elapsed: time.Since(r.start)})
+	r.report(Progress{Event: EventCheckpoint, Checkpoint: dir, StepResult: last, Epoch: e, Batch: b, Elapsed: r.trainingTime()})
 	return nil
 }
 
@@ -451,19 +467,21 @@ func (r *Runner) evaluate(ctx context.Context, last StepResult, final bool) (map
 			return nil, err
 		}
 	}
-	r.report(Progress{Event: EventEval, StepResult: last, Eval: out, Elapsed: time.Since(r.start)})
+	r.report(Progress{Event: EventEval, StepResult: last, Eval: out, Elapsed: r.trainingTime()})
 	return out, nil
 }
 
-// agreeStop notes a cancelled ctx or an expired deadline and agrees with the other processes
-// on stopping before the next step, so that every process stops after the same step.
-func (r *Runner) agreeStop(ctx context.Context, deadline <-chan time.Time) (bool, error) {
+// agreeStop notes a cancelled ctx or a spent time budget (MaxDuration of training time) and
+// agrees with the other processes on stopping before the next step, so that every process stops
+// after the same step.
+func (r *Runner) agreeStop(ctx context.Context) (bool, error) {
 	select {
 	case <-ctx.Done():
 		r.interrupt = true
-	case <-deadline:
-		r.timeUp = true
 	default:
+		if r.cfg.MaxDuration > 0 && r.trainingTime() >= r.cfg.MaxDuration {
+			r.timeUp = true
+		}
 	}
 	stop, err := r.d.Session.AgreeStop(r.interrupt || r.timeUp)
 	if err != nil {
@@ -479,8 +497,8 @@ func (r *Runner) agreeStop(ctx context.Context, deadline <-chan time.Time) (bool
 const horizonEvery = 10
 
 // updateHorizon re-estimates the step at which the time budget runs out from the step rate
-// measured since the run's first horizonEvery steps (start-up, the step-0 checkpoint and the
-// first steps' allocations excluded; evaluations and checkpoints during the run included) and
+// measured since the run's first horizonEvery steps (start-up and the first steps' allocations
+// excluded; on the training clock, which leaves out evaluations and checkpoints) and
 // moves the schedules' end there. Until the second estimate the schedules keep the epochs'
 // horizon (in practice: the warm-up).
 func (r *Runner) updateHorizon(elapsed time.Duration) error {
@@ -519,7 +537,7 @@ func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 	r.images += cfg.BatchSize
 	ips := r.thr.add(cfg.BatchSize, time.Since(t0))
 	e, bi := r.tr.Position()
-	elapsed := time.Since(r.start)
+	elapsed := r.trainingTime()
 	if cfg.Horizon == HorizonTime {
 		if err := r.updateHorizon(elapsed); err != nil {
 			return err
@@ -544,16 +562,17 @@ func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 			return err
 		}
 	}
+	// Checkpoints and the kNN monitor stop the training clock while they run.
 	if cfg.CheckpointEvery > 0 && res.Step%cfg.CheckpointEvery == 0 {
-		if err := r.checkpoint(res); err != nil {
+		if err := r.pausing(func() error { return r.checkpoint(res) }); err != nil {
 			return err
 		}
 	}
-	if err := r.checkpointAt(res, elapsed); err != nil {
+	if err := r.pausing(func() error { return r.checkpointAt(res, elapsed) }); err != nil {
 		return err
 	}
 	if cfg.EvalEvery > 0 && res.Step%cfg.EvalEvery == 0 && res.Step < r.total {
-		if _, err := r.evaluate(ctx, res, false); err != nil {
+		if err := r.pausing(func() error { _, err := r.evaluate(ctx, res, false); return err }); err != nil {
 			return err
 		}
 	}
@@ -563,15 +582,15 @@ func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 // epoch runs the steps of one epoch from the trainer's position until the epoch or the run
 // ends or the processes agree to stop. A data error is fatal (returned as fatal); other
 // errors stop the loop and are handled by finish.
-func (r *Runner) epoch(ctx, loaderCtx context.Context, deadline <-chan time.Time) (stop bool, loopErr, fatal error) {
+func (r *Runner) epoch(ctx, loaderCtx context.Context) (stop bool, loopErr, fatal error) {
 	epoch, batch := r.tr.Position()
-	r.report(Progress{Event: EventEpoch, StepResult: r.last, Epoch: epoch, Batch: batch, Elapsed: time.Since(r.start)})
+	r.report(Progress{Event: EventEpoch, StepResult: r.last, Epoch: epoch, Batch: batch, Elapsed: r.trainingTime()})
 	// The loader is not cancelled by ctx: the loop checks ctx between steps, so every
 	// process of a data-parallel job stops after the same step.
 	it := r.ld.Epoch(loaderCtx, epoch, batch)
 	defer func() { it.Close() }()
 	for r.tr.Steps() < r.total {
-		stop, err := r.agreeStop(ctx, deadline)
+		stop, err := r.agreeStop(ctx)
 		if err != nil {
 			return true, err, nil
 		}
@@ -635,24 +654,18 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 	defer runtime.UnlockOSThread()
 	loaderCtx, cancelLoader := context.WithCancel(context.Background())
 	defer cancelLoader()
-	r.start = time.Now()
-	var deadline <-chan time.Time
-	if r.cfg.MaxDuration > 0 {
-		timer := time.NewTimer(r.cfg.MaxDuration)
-		defer timer.Stop()
-		deadline = timer.C
-	}
+	r.start, r.paused = time.Now(), 0
 	r.stepsStart, r.lastSaved = r.tr.Steps(), r.tr.Steps()
 	if r.resumeDir == "" && r.cfg.CheckpointEvery > 0 {
 		// Step 0 is a checkpoint too: a NaN in the first steps still leaves one to go back to.
-		if err := r.checkpoint(r.last); err != nil {
+		if err := r.pausing(func() error { return r.checkpoint(r.last) }); err != nil {
 			return r.res, err
 		}
 		r.lastSaved = 0
 	}
 	var loopErr error
 	for r.tr.Steps() < r.total {
-		stop, lerr, fatal := r.epoch(ctx, loaderCtx, deadline)
+		stop, lerr, fatal := r.epoch(ctx, loaderCtx)
 		if fatal != nil {
 			return r.res, fatal
 		}
@@ -668,7 +681,7 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 func (r *Runner) finish(ctx context.Context, loopErr error) (Result, error) {
 	res := &r.res
 	res.Steps, res.Loss, res.Interrupted, res.TimeUp = r.tr.Steps(), r.last.Loss, r.interrupt, r.timeUp
-	if el := time.Since(r.start).Seconds(); el > 0 && r.stepsHere > 0 {
+	if el := r.trainingTime().Seconds(); el > 0 && r.stepsHere > 0 {
 		res.ImagesPerSec = float64(r.images) / el
 	}
 	if loopErr != nil {

@@ -323,6 +323,47 @@ func TestRunTimeHorizonEndsTheCosineAtTheBudget(t *testing.T) {
 	}
 }
 
+// TestRunMonitorPausesTheTrainingClock gives a run a 1.5-second budget and a kNN monitor every
+// 2 steps whose report sleeps 400 ms: the monitor must not eat the budget, so the run's wall
+// time is at least the budget plus every pause, and the training time it reports stays below
+// the wall-clock time by at least the pauses.
+func TestRunMonitorPausesTheTrainingClock(t *testing.T) {
+	c := fashionConfig(t)
+	c.Width, c.ProjHidden, c.ProjOut = 4, 32, 16
+	c.MaxDuration = 1500 * time.Millisecond
+	c.EvalEvery, c.EvalK = 2, 5
+	d := Data{Train: fashionSubset(t, "train", 256), Name: "fashion_mnist", Workers: 1,
+		Eval: EvalSplits{Train: fashionSubset(t, "train", 40), Test: fashionSubset(t, "test", 20)}}
+	const nap = 400 * time.Millisecond
+	var naps int
+	var lastElapsed time.Duration
+	start := time.Now()
+	res, err := Run(context.Background(), c, d, Hooks{Progress: func(p Progress) {
+		switch p.Event {
+		case EventEval:
+			naps++
+			time.Sleep(nap)
+		case EventStep:
+			lastElapsed = p.Elapsed
+		}
+	}})
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The final evaluation (after the budget) also naps; it is not part of the loop.
+	loopNaps := time.Duration(naps-1) * nap
+	if !res.TimeUp || naps < 3 {
+		t.Fatalf("time up %v, %d evaluations: want the budget to end the run after ≥ 2 monitor evaluations", res.TimeUp, naps)
+	}
+	if wall < c.MaxDuration+loopNaps {
+		t.Errorf("run took %v: want ≥ the %v budget + %v of monitor pauses", wall, c.MaxDuration, loopNaps)
+	}
+	if lastElapsed > c.MaxDuration+time.Second {
+		t.Errorf("last step reported %v of training time, want about the %v budget (wall %v)", lastElapsed, c.MaxDuration, wall)
+	}
+}
+
 // TestRunCheckpointAtTimes asks for checkpoints at three times of a 4-step run: one passed by
 // the first step, one passed after a pause in step 2's report, one never reached. Each record
 // must name the checkpoint of the first step whose elapsed time reached it, and that checkpoint

@@ -132,6 +132,7 @@ func ResumeDiffs(old, cur Config) []ResumeDiff {
 	add("stem", old.ModelStem(), cur.ModelStem())
 	add("in-channels", old.InChannels, cur.InChannels)
 	add("width", old.Width, cur.Width)
+	add("last-stage-width", old.LastStageWidth, cur.LastStageWidth)
 	add("proj-hidden", old.ProjHidden, cur.ProjHidden)
 	add("proj-out", old.ProjOut, cur.ProjOut)
 	add("image-size", old.ImageSize, cur.ImageSize)

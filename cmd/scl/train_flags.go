@@ -28,6 +28,7 @@ const (
 	flagEncoder        = "encoder"
 	flagStem           = "stem"
 	flagWidth          = "width"
+	flagLastStageWidth = "last-stage-width"
 	flagImageSize      = "image-size"
 	flagProjOut        = "proj-out-dim"
 	flagProjHidden     = "proj-hidden-dim"
@@ -107,13 +108,14 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagStem, Value: string(d.Stem), Category: "model",
 			Usage: "ResNet stem: auto (CIFAR stem for images ≤ 32 px), cifar, cifar-s2 (the CIFAR stem with stride 2: stages at half resolution, a quarter of the cost) or imagenet"},
 		&cli.IntFlag{Name: flagWidth, Value: d.Width, Category: "model", Usage: "ResNet base width (64: torchvision; smaller for quick CPU runs)"},
+		&cli.IntFlag{Name: flagLastStageWidth, Value: d.LastStageWidth, Category: "model", Usage: "ResNet fourth-stage width, the ResNet-18's feature dimension (0: 8×width, torchvision's)"},
 		&cli.IntFlag{Name: flagProjOut, Aliases: []string{"proj_out_dim"}, Value: d.ProjOut, Category: "model", Usage: "projector output size"},
 		&cli.IntFlag{Name: flagProjHidden, Aliases: []string{"proj_hidden_dim"}, Value: d.ProjHidden, Category: "model", Usage: "projector hidden size"},
 
 		// Schedule and optimisation.
 		&cli.IntFlag{Name: flagEpochs, Aliases: []string{"num_epochs"}, Value: d.Epochs, Category: "optimisation", Usage: "epochs"},
 		&cli.IntFlag{Name: flagMaxSteps, Category: "optimisation", Usage: "stop after N optimizer steps in all (0: run all epochs)"},
-		&cli.DurationFlag{Name: flagMaxTime, Category: "optimisation", Usage: "stop with a checkpoint after this wall-clock time (e.g. 15m; 0: no limit)"},
+		&cli.DurationFlag{Name: flagMaxTime, Category: "optimisation", Usage: "stop with a checkpoint after this much training time (e.g. 15m; 0: no limit): wall-clock time of the training loop, the --eval-every monitor and checkpoints not counted"},
 		&cli.IntFlag{Name: flagBatch, Aliases: []string{"b", "batch_size"}, Value: d.BatchSize, Category: "optimisation", Usage: "batch size B"},
 		&cli.IntFlag{Name: flagMiniBatch, Aliases: []string{"mb", "mini_batch_size"}, Value: d.MiniBatchSize, Category: "optimisation",
 			Usage: "split each batch into slices of this many rows with gradient accumulation (0: off; must divide the batch size)"},
@@ -206,9 +208,10 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 		return cfg, fmt.Errorf("%w (--%s)", err, flagStem)
 	}
 	cfg.Width = c.Int(flagWidth)
+	cfg.LastStageWidth = c.Int(flagLastStageWidth)
 	if arch == models.EfficientNetV2S || arch == models.EfficientNetB0 {
 		// EfficientNets have no stem choice and no base width: refuse rather than ignore.
-		for _, f := range []string{flagWidth, flagStem} {
+		for _, f := range []string{flagWidth, flagLastStageWidth, flagStem} {
 			if c.IsSet(f) {
 				return cfg, fmt.Errorf("train: --%s applies to ResNets only: encoder %s has no such setting (remove --%s)", f, arch, f)
 			}

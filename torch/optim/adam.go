@@ -58,8 +58,10 @@ func NewAdamW(params []*nn.Var, cfg AdamConfig) *Adam {
 	return &Adam{base: newBase(params, cfg.LR, "exp_avg", "exp_avg_sq"), cfg: cfg, decoupled: true}
 }
 
-// Step applies one Adam update to every parameter with a gradient, with multi-tensor ops
-// (one call per formula line for all parameters, split into decayed and undecayed groups).
+// Step applies one Adam update to every parameter with a gradient: on the CPU one fused pass
+// over each parameter (torch.FusedAdam), elsewhere multi-tensor ops (one call per formula line
+// for all parameters, split into decayed and undecayed groups). Both evaluate the same float
+// operations in the same order.
 func (a *Adam) Step() error {
 	c := a.cfg
 	type group struct {
@@ -95,6 +97,27 @@ func (a *Adam) Step() error {
 	t := float64(a.steps)
 	bc1 := 1 - math.Pow(c.Beta1, t)
 	bc2 := 1 - math.Pow(c.Beta2, t)
+	// The fused kernel takes the parameters in one list with a weight decay each; the order
+	// does not matter, each parameter's update being independent.
+	all := func(f func(*group) []*torch.Tensor) []*torch.Tensor {
+		return append(append([]*torch.Tensor(nil), f(&decayed)...), f(&plain)...)
+	}
+	allWD := make([]float64, 0, len(decayed.ps)+len(plain.ps))
+	for range decayed.ps {
+		allWD = append(allWD, c.WeightDecay)
+	}
+	for range plain.ps {
+		allWD = append(allWD, 0)
+	}
+	upd := torch.AdamUpdate{LR: a.lr, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps,
+		StepSize: a.lr / bc1, BC2Sqrt: math.Sqrt(bc2), Decoupled: a.decoupled}
+	if fusedUpdates && ng.FusedAdam(all(func(g *group) []*torch.Tensor { return g.ps }), all(func(g *group) []*torch.Tensor { return g.gs }),
+		all(func(g *group) []*torch.Tensor { return g.ms }), all(func(g *group) []*torch.Tensor { return g.vs }), allWD, upd) {
+		return nil
+	}
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("optim: adam step %d: %w", a.steps, err)
+	}
 	for _, grp := range []*group{&decayed, &plain} {
 		if len(grp.ps) == 0 {
 			continue

@@ -30,6 +30,10 @@ type Optimizer interface {
 	Close() error
 }
 
+// fusedUpdates lets optimizers use the single-pass CPU kernels (torch.FusedAdam); tests turn it
+// off to compare them with the multi-tensor ops.
+var fusedUpdates = true
+
 // DecayFilter reports whether weight decay applies to a parameter. nil means every parameter.
 type DecayFilter func(v *nn.Var) bool
 

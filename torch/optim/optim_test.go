@@ -161,24 +161,29 @@ func TestOptimizersMatchHandComputedUpdates(t *testing.T) {
 		}, refLARS(0.5, 0.9, 1e-2, 0.02)},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			st, v := setup(t)
-			defer st.Close()
-			opt := c.make(st.Params())
-			defer opt.Close()
-			got := run(t, v, opt, grads)
-			for k := range got {
-				for i := range got[k] {
-					// float64 throughout, a few operations per element: 1e-12 relative
-					if math.Abs(got[k][i]-c.want[k][i]) > 1e-12*(1+math.Abs(c.want[k][i])) {
-						t.Fatalf("step %d, w[%d]: got %v, want %v", k+1, i, got[k][i], c.want[k][i])
+		// Adam runs a fused single-pass kernel on the CPU and multi-tensor ops elsewhere: both
+		// paths must give the hand-computed updates.
+		for _, fused := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s fused %v", c.name, fused), func(t *testing.T) {
+				defer optim.SetFusedUpdates(fused)()
+				st, v := setup(t)
+				defer st.Close()
+				opt := c.make(st.Params())
+				defer opt.Close()
+				got := run(t, v, opt, grads)
+				for k := range got {
+					for i := range got[k] {
+						// float64 throughout, a few operations per element: 1e-12 relative
+						if math.Abs(got[k][i]-c.want[k][i]) > 1e-12*(1+math.Abs(c.want[k][i])) {
+							t.Fatalf("step %d, w[%d]: got %v, want %v", k+1, i, got[k][i], c.want[k][i])
+						}
 					}
 				}
-			}
-			if opt.Steps() != int64(len(grads)) {
-				t.Errorf("Steps: got %d, want %d", opt.Steps(), len(grads))
-			}
-		})
+				if opt.Steps() != int64(len(grads)) {
+					t.Errorf("Steps: got %d, want %d", opt.Steps(), len(grads))
+				}
+			})
+		}
 	}
 	// Coupled and decoupled decay must differ: with λ = 0.5 the first step already does.
 	a, w := refAdam(0.1, 0.9, 0.999, 1e-8, 0.5, false), refAdam(0.1, 0.9, 0.999, 1e-8, 0.5, true)
@@ -200,6 +205,75 @@ func TestLARSExcludesOneDimByDefault(t *testing.T) {
 			if math.Abs(got[k][i]-want[k][i]) > 1e-12 {
 				t.Fatalf("step %d, w[%d]: got %v, want %v", k+1, i, got[k][i], want[k][i])
 			}
+		}
+	}
+}
+
+// TestFusedAdamAgreesWithMultiTensorOps trains a float32 weight matrix (decayed) and bias
+// (spared by ExcludeOneDim) with both Adam paths, coupled and decoupled: the parameters agree
+// within float32 rounding (ATen's element-wise kernels may fuse a multiply-add the fused kernel
+// rounds twice) and the bias, spared, moves exactly as without weight decay.
+func TestFusedAdamAgreesWithMultiTensorOps(t *testing.T) {
+	torchtest.CheckLive(t)
+	const rows, cols, steps = 129, 257, 4
+	train := func(fused, decoupled bool, wd float64) (w, b []float32) {
+		defer optim.SetFusedUpdates(fused)()
+		st := nn.NewStore(torch.CPU)
+		defer st.Close()
+		s := torch.NewScope()
+		defer s.Close()
+		rnd := func(seed, n int) []float32 {
+			out := make([]float32, n)
+			x := uint32(seed)
+			for i := range out {
+				x = x*1664525 + 1013904223
+				out[i] = float32(x>>8)/float32(1<<24) - 0.5
+			}
+			return out
+		}
+		st.Root().Register("w", s.FromFloat32s(rnd(1, rows*cols), rows, cols), true)
+		st.Root().Register("b", s.FromFloat32s(rnd(2, cols)), true)
+		cfg := optim.AdamConfig{LR: 1e-2, WeightDecay: wd, Decay: optim.ExcludeOneDim}
+		opt := optim.NewAdam(st.Params(), cfg)
+		if decoupled {
+			opt = optim.NewAdamW(st.Params(), cfg)
+		}
+		defer opt.Close()
+		for k := 0; k < steps; k++ {
+			g := torch.NewScope()
+			if err := st.Var("w").T.SetGrad(g.FromFloat32s(rnd(10+k, rows*cols), rows, cols)); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Var("b").T.SetGrad(g.FromFloat32s(rnd(20+k, cols))); err != nil {
+				t.Fatal(err)
+			}
+			if err := opt.Step(); err != nil {
+				t.Fatal(err)
+			}
+			g.Close()
+		}
+		var err error
+		if w, err = st.Var("w").T.Float32s(); err != nil {
+			t.Fatal(err)
+		}
+		if b, err = st.Var("b").T.Float32s(); err != nil {
+			t.Fatal(err)
+		}
+		return w, b
+	}
+	for _, decoupled := range []bool{false, true} {
+		fw, fb := train(true, decoupled, 0.1)
+		mw, mb := train(false, decoupled, 0.1)
+		_, plainB := train(false, decoupled, 0)
+		for name, pair := range map[string][2][]float32{"weight": {fw, mw}, "bias": {fb, mb}, "bias without decay": {fb, plainB}} {
+			for i := range pair[0] {
+				if d := math.Abs(float64(pair[0][i] - pair[1][i])); d > 1e-6*(1+math.Abs(float64(pair[1][i]))) {
+					t.Fatalf("decoupled %v, %s[%d]: fused %v, multi-tensor %v", decoupled, name, i, pair[0][i], pair[1][i])
+				}
+			}
+		}
+		if nw, _ := train(true, decoupled, 0); fw[0] == nw[0] && fw[1] == nw[1] {
+			t.Errorf("decoupled %v: weight decay 0.1 left the decayed weight where no decay puts it", decoupled)
 		}
 	}
 }

@@ -1,0 +1,197 @@
+//go:build !notorch
+
+// fused.cpp — single-pass CPU kernels for the per-step parameter updates (Adam/AdamW and the
+// EMA of the target network). The multi-tensor ("foreach") ops libtorch 1.13 offers on the CPU
+// are loops of ordinary element-wise ops: an Adam step is nine passes over the parameters'
+// memory and an EMA two. These kernels read each element once and write it once, keep the order
+// of float operations of the op sequence they replace (so results agree with it to the last bit
+// or within an ulp), and split each tensor across libtorch's intra-op threads.
+//
+// Each kernel first checks every tensor (CPU, contiguous, of its parameter's dtype — float32 or
+// float64 — and size) and returns 0 without writing anything when one does not qualify; the
+// caller then uses the multi-tensor ops (CUDA, bf16 parameters, strided views).
+#include "shim.h"
+#include "shim_common.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstdint>
+
+// The kernels never read errno: without math-errno GCC can vectorise their square roots (cgo
+// does not accept -fno-math-errno as a flag, hence the pragma, which covers this file only).
+#pragma GCC optimize("no-math-errno")
+
+namespace {
+
+// Elements per inner block: a constant trip count lets GCC's -O2 vectoriser handle the block.
+constexpr int64_t kLanes = 16;
+// Below this many elements a tensor is updated by the calling thread alone.
+constexpr int64_t kGrain = 1 << 15;
+
+bool qualifies(const at::Tensor &t, at::ScalarType dt, int64_t numel) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == dt && t.is_contiguous() &&
+         t.numel() == numel && !t.is_inference();
+}
+
+// The tensors of one parameter must share its dtype, float32 or float64, and its numel.
+bool float_dtype(const at::Tensor &t, at::ScalarType *dt) {
+  if (!t.defined()) return false;
+  *dt = t.scalar_type();
+  return *dt == at::kFloat || *dt == at::kDouble;
+}
+
+void bump(const at::Tensor &t) { t.unsafeGetTensorImpl()->bump_version(); }
+
+// How weight decay enters an Adam update.
+enum class Decay { kNone, kCoupled, kDecoupled };
+
+// The Adam update of elements [begin, end), in the order of float operations of scl's
+// multi-tensor sequence (and of torch.optim.Adam's single-tensor path; ATen's addcmul and addcdiv
+// evaluate self + (value·t1)·t2 and self + (value·t1)/t2):
+//   p  = p·keep                    (decoupled decay, keep = 1 − lr·wd)
+//   g' = g + wd·p                  (coupled decay)
+//   m  = m·β₁ + (1−β₁)·g'
+//   v  = v·β₂ + ((1−β₂)·g')·g'
+//   d  = √v / √bc₂ + ε
+//   p  = p + ((−step)·m) / d
+template <typename T>
+struct AdamArgs {
+  T wd, keep, b1, one_m_b1, b2, one_m_b2, bc2_sqrt, eps, neg_step;
+};
+
+template <Decay D, typename T>
+inline void adam_elem(T &p, T g, T &m, T &v, const AdamArgs<T> &a) {
+  if constexpr (D == Decay::kDecoupled) p = p * a.keep;
+  if constexpr (D == Decay::kCoupled) g = g + a.wd * p;
+  m = m * a.b1;
+  m = m + a.one_m_b1 * g;
+  v = v * a.b2;
+  v = v + a.one_m_b2 * g * g;
+  T d = std::sqrt(v);
+  d = d / a.bc2_sqrt;
+  d = d + a.eps;
+  p = p + a.neg_step * m / d;
+}
+
+template <Decay D, typename T>
+void adam_range(T *__restrict p, const T *__restrict g, T *__restrict m, T *__restrict v,
+                int64_t begin, int64_t end, const AdamArgs<T> &a) {
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int64_t k = 0; k < kLanes; k++) adam_elem<D>(p[i + k], g[i + k], m[i + k], v[i + k], a);
+  }
+  for (; i < end; i++) adam_elem<D>(p[i], g[i], m[i], v[i], a);
+}
+
+template <typename T>
+void adam_tensor(const at::Tensor &p, const at::Tensor &g, const at::Tensor &m, const at::Tensor &v,
+                 const AdamArgs<T> &a, Decay decay) {
+  T *pp = p.data_ptr<T>();
+  const T *gp = g.data_ptr<T>();
+  T *mp = m.data_ptr<T>();
+  T *vp = v.data_ptr<T>();
+  at::parallel_for(0, p.numel(), kGrain, [&](int64_t begin, int64_t end) {
+    switch (decay) {
+      case Decay::kNone:
+        adam_range<Decay::kNone>(pp, gp, mp, vp, begin, end, a);
+        break;
+      case Decay::kCoupled:
+        adam_range<Decay::kCoupled>(pp, gp, mp, vp, begin, end, a);
+        break;
+      case Decay::kDecoupled:
+        adam_range<Decay::kDecoupled>(pp, gp, mp, vp, begin, end, a);
+        break;
+    }
+  });
+}
+
+// t = t·β + (1−β)·s, the order of the multi-tensor pair mul_(β), add_(s, alpha=1−β).
+template <typename T>
+void lerp_range(T *__restrict t, const T *__restrict s, int64_t begin, int64_t end, T beta,
+                T one_m_beta) {
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int64_t k = 0; k < kLanes; k++) t[i + k] = t[i + k] * beta + one_m_beta * s[i + k];
+  }
+  for (; i < end; i++) t[i] = t[i] * beta + one_m_beta * s[i];
+}
+
+}  // namespace
+
+extern "C" {
+
+int scl_fused_adam(int n, const scl_tensor *params, const scl_tensor *grads,
+                   const scl_tensor *exp_avgs, const scl_tensor *exp_avg_sqs,
+                   const double *weight_decays, double lr, double beta1, double beta2, double eps,
+                   double step_size, double bc2_sqrt, int decoupled, char **err) {
+  SCL_TRY
+  if (n <= 0) return 1;
+  for (int i = 0; i < n; i++) {
+    at::ScalarType dt;
+    if (params[i] == nullptr || grads[i] == nullptr || exp_avgs[i] == nullptr ||
+        exp_avg_sqs[i] == nullptr || !float_dtype(params[i]->t, &dt))
+      return 0;
+    int64_t numel = params[i]->t.numel();
+    if (!qualifies(params[i]->t, dt, numel) || !qualifies(grads[i]->t, dt, numel) ||
+        !qualifies(exp_avgs[i]->t, dt, numel) || !qualifies(exp_avg_sqs[i]->t, dt, numel))
+      return 0;
+  }
+  scl_shim::sync_threads();
+  for (int i = 0; i < n; i++) {
+    const at::Tensor &p = params[i]->t, &g = grads[i]->t, &m = exp_avgs[i]->t,
+                     &v = exp_avg_sqs[i]->t;
+    double wd = weight_decays[i];
+    AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "scl_fused_adam", [&] {
+      AdamArgs<scalar_t> a{static_cast<scalar_t>(wd),
+                           static_cast<scalar_t>(1 - lr * wd),
+                           static_cast<scalar_t>(beta1),
+                           static_cast<scalar_t>(1 - beta1),
+                           static_cast<scalar_t>(beta2),
+                           static_cast<scalar_t>(1 - beta2),
+                           static_cast<scalar_t>(bc2_sqrt),
+                           static_cast<scalar_t>(eps),
+                           static_cast<scalar_t>(-step_size)};
+      Decay decay = wd == 0 ? Decay::kNone : decoupled != 0 ? Decay::kDecoupled : Decay::kCoupled;
+      adam_tensor<scalar_t>(p, g, m, v, a, decay);
+    });
+    bump(p);
+    bump(m);
+    bump(v);
+  }
+  return 1;
+  SCL_CATCH(err)
+  return 0;
+}
+
+int scl_fused_lerp(int n, const scl_tensor *targets, const scl_tensor *sources, double beta,
+                   char **err) {
+  SCL_TRY
+  if (n <= 0) return 1;
+  for (int i = 0; i < n; i++) {
+    at::ScalarType dt;
+    if (targets[i] == nullptr || sources[i] == nullptr || !float_dtype(targets[i]->t, &dt)) return 0;
+    int64_t numel = targets[i]->t.numel();
+    if (!qualifies(targets[i]->t, dt, numel) || !qualifies(sources[i]->t, dt, numel)) return 0;
+    if (targets[i]->t.is_same(sources[i]->t)) return 0;
+  }
+  scl_shim::sync_threads();
+  for (int i = 0; i < n; i++) {
+    const at::Tensor &t = targets[i]->t, &s = sources[i]->t;
+    AT_DISPATCH_FLOATING_TYPES(t.scalar_type(), "scl_fused_lerp", [&] {
+      scalar_t *tp = t.data_ptr<scalar_t>();
+      const scalar_t *sp = s.data_ptr<scalar_t>();
+      auto b = static_cast<scalar_t>(beta), ob = static_cast<scalar_t>(1 - beta);
+      at::parallel_for(0, t.numel(), kGrain, [&](int64_t begin, int64_t end) {
+        lerp_range(tp, sp, begin, end, b, ob);
+      });
+    });
+    bump(t);
+  }
+  return 1;
+  SCL_CATCH(err)
+  return 0;
+}
+
+}  // extern "C"
