@@ -53,6 +53,7 @@ declare -A rows=(
   [p_s10b10]="s936 ${recipe[*]} --proj-hidden-dim 128 --max-scale 10 --init-tau 2.302585 --init-bias -10"
   [p_b3]="s936 ${recipe[*]} --proj-hidden-dim 128 --init-bias -3"
   # Fifth round, on top of the recipe with projector hidden size 128 (q_p128).
+  [x_l256]="s936 ${recipe[*]} --proj-hidden-dim 128 --last-stage-width 256"
   [x_lars1]="s936 ${recipe[*]} --proj-hidden-dim 128 --optimizer lars --lr 1 --warmup-steps 50"
   [x_lars3]="s936 ${recipe[*]} --proj-hidden-dim 128 --optimizer lars --lr 3 --warmup-steps 50"
   [x_wu3]="s936 ${recipe[*]} --proj-hidden-dim 128 --lr 3e-3 --warmup-steps 100"
@@ -65,7 +66,7 @@ declare -A rows=(
 )
 order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256 t_w24 r_adamw
   q_b97 q_j05 q_c5 q_wsd q_g3 q_p256 q_a0 q_gam05 q_gam2 q_p128 q_base43 q_p128s43 q_p64 q_p128o32
-  p_s10 p_s10b10 p_b3 x_lars1 x_lars3 x_wu3 x_c2 x_j125 x_sol)
+  p_s10 p_s10b10 p_b3 x_l256 x_lars1 x_lars3 x_wu3 x_c2 x_j125 x_sol)
 [ $# -gt 0 ] && order=("$@")
 scripts/setup.sh
 mkdir -p "$out" bin

@@ -14,8 +14,9 @@
 # Why one run per recipe is the same as one run per budget: no schedule of either recipe depends
 # on the budget (a constant learning rate; the β cosine spans --epochs 100, far beyond an hour),
 # so the state a 60-minute run reaches at 10 minutes is the state a 10-minute run ends with, up to
-# the machine's speed. The budgets are wall-clock time of the training loop, measured as
-# --max-time measures it; run the script on an otherwise idle machine.
+# the machine's speed. The budgets are training time, measured as --max-time measures it (the
+# training loop's wall-clock time, the kNN monitor and checkpoints not counted); run the script
+# on an otherwise idle machine.
 #
 # Knobs: BUDGETS (minutes, "5 10 20 30 60"; BUDGET=Nm is one budget), RECIPES ("scl reference":
 # scripts/demo.sh --recipe), SEED (42). Each recipe keeps its folder (OUT_DIR/RECIPE) and
