@@ -69,6 +69,9 @@ func (a *Adam) Step() error {
 		names          []string
 	}
 	var decayed, plain group
+	// The fused kernel takes every parameter in one list, each with its weight decay.
+	var all group
+	var wds []float64
 	s := torch.NewScope()
 	defer s.Close()
 	ng := s.NoGrad()
@@ -77,15 +80,18 @@ func (a *Adam) Step() error {
 		if g == nil {
 			continue
 		}
-		grp := &plain
+		grp, wd := &plain, 0.0
 		if c.WeightDecay != 0 && (c.Decay == nil || c.Decay(v)) {
-			grp = &decayed
+			grp, wd = &decayed, c.WeightDecay
 		}
 		grp.ps = append(grp.ps, v.T)
 		grp.gs = append(grp.gs, g)
 		grp.ms = append(grp.ms, a.buf("exp_avg", v))
 		grp.vs = append(grp.vs, a.buf("exp_avg_sq", v))
 		grp.names = append(grp.names, v.Name)
+		all.ps, all.gs = append(all.ps, v.T), append(all.gs, g)
+		all.ms, all.vs = append(all.ms, grp.ms[len(grp.ms)-1]), append(all.vs, grp.vs[len(grp.vs)-1])
+		wds = append(wds, wd)
 	}
 	if err := s.Err(); err != nil {
 		return fmt.Errorf("optim: adam step %d: %w", a.steps+1, err)
@@ -97,22 +103,9 @@ func (a *Adam) Step() error {
 	t := float64(a.steps)
 	bc1 := 1 - math.Pow(c.Beta1, t)
 	bc2 := 1 - math.Pow(c.Beta2, t)
-	// The fused kernel takes the parameters in one list with a weight decay each; the order
-	// does not matter, each parameter's update being independent.
-	all := func(f func(*group) []*torch.Tensor) []*torch.Tensor {
-		return append(append([]*torch.Tensor(nil), f(&decayed)...), f(&plain)...)
-	}
-	allWD := make([]float64, 0, len(decayed.ps)+len(plain.ps))
-	for range decayed.ps {
-		allWD = append(allWD, c.WeightDecay)
-	}
-	for range plain.ps {
-		allWD = append(allWD, 0)
-	}
 	upd := torch.AdamUpdate{LR: a.lr, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps,
 		StepSize: a.lr / bc1, BC2Sqrt: math.Sqrt(bc2), Decoupled: a.decoupled}
-	if fusedUpdates && ng.FusedAdam(all(func(g *group) []*torch.Tensor { return g.ps }), all(func(g *group) []*torch.Tensor { return g.gs }),
-		all(func(g *group) []*torch.Tensor { return g.ms }), all(func(g *group) []*torch.Tensor { return g.vs }), allWD, upd) {
+	if fusedUpdates && ng.FusedAdam(all.ps, all.gs, all.ms, all.vs, wds, upd) {
 		return nil
 	}
 	if err := s.Err(); err != nil {
