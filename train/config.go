@@ -143,6 +143,20 @@ func (c Config) horizon() Horizon {
 	return c.Horizon
 }
 
+// betaHorizon returns where the β schedule ends: c.BetaHorizon, or the learning rate's horizon
+// when unset.
+func (c Config) betaHorizon() Horizon {
+	if c.BetaHorizon == "" {
+		return c.horizon()
+	}
+	return c.BetaHorizon
+}
+
+// timeHorizon reports whether either schedule ends with the time budget.
+func (c Config) timeHorizon() bool {
+	return c.horizon() == HorizonTime || c.betaHorizon() == HorizonTime
+}
+
 // ParseHorizon reads "epochs" or "time".
 func ParseHorizon(s string) (Horizon, error) {
 	switch h := Horizon(strings.ToLower(s)); h {
@@ -241,6 +255,10 @@ type Config struct {
 	// Horizon is where the learning-rate and β schedules end: after Epochs (HorizonEpochs, the
 	// default) or at the end of MaxDuration (HorizonTime, estimated from the step rate).
 	Horizon Horizon `json:",omitempty"`
+	// BetaHorizon is where the β cosine ends when it should differ from Horizon's (empty: where
+	// Horizon says). A wsd decay at the end of a time budget with β's horizon left at the
+	// epochs keeps the target following the online network through the decay.
+	BetaHorizon Horizon `json:",omitempty"`
 	// Momentum is LARS's momentum (0.9); TrustCoefficient LARS's η (0.001).
 	Momentum, TrustCoefficient float64
 
@@ -437,14 +455,19 @@ func (c Config) Validate() error {
 	default:
 		bad("memory format %q: want auto, contiguous or channels-last", c.MemoryFormat)
 	}
-	switch c.Horizon {
-	case "", HorizonEpochs:
-	case HorizonTime:
-		if c.MaxDuration <= 0 {
-			bad("schedule horizon time needs a time budget (max-time > 0)")
+	for _, h := range []struct {
+		name  string
+		value Horizon
+	}{{"schedule horizon", c.Horizon}, {"beta horizon", c.BetaHorizon}} {
+		switch h.value {
+		case "", HorizonEpochs:
+		case HorizonTime:
+			if c.MaxDuration <= 0 {
+				bad("%s time needs a time budget (max-time > 0)", h.name)
+			}
+		default:
+			bad("%s %q: want epochs or time", h.name, h.value)
 		}
-	default:
-		bad("schedule horizon %q: want epochs or time", c.Horizon)
 	}
 	if c.Optimizer == OptimizerLARS {
 		if !(c.Momentum >= 0 && c.Momentum < 1) {

@@ -70,6 +70,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"log every", func(c *Config) { c.LogEvery = 0 }, "log every"},
 		{"time horizon without a budget", func(c *Config) { c.Horizon = HorizonTime }, "needs a time budget"},
 		{"horizon", func(c *Config) { c.Horizon = "weeks" }, "schedule horizon"},
+		{"beta time horizon without a budget", func(c *Config) { c.BetaHorizon = HorizonTime }, "beta horizon time needs a time budget"},
+		{"beta horizon", func(c *Config) { c.BetaHorizon = "weeks" }, "beta horizon"},
 		{"views", func(c *Config) { c.Views.LocalScale = [2]float64{0.5, 0.1} }, "local crop scale"},
 	}
 	for _, tt := range tests {

@@ -68,6 +68,7 @@ func TestResumeDiffsCoverEveryField(t *testing.T) {
 		"Seed":                 {"seed", func(c *Config) { c.Seed++ }},
 		"Views":                {"views", func(c *Config) { c.Views.LocalSize = 5 }},
 		"Horizon":              {"schedule-horizon", func(c *Config) { c.Horizon = HorizonTime }},
+		"BetaHorizon":          {"beta-horizon", func(c *Config) { c.BetaHorizon = HorizonTime }},
 	}
 	extra := map[string]func(*Config){
 		"gamma-scaling-steps": func(c *Config) { c.Gamma.Steps++ },

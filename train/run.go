@@ -214,7 +214,7 @@ func NewRunner(cfg Config, d Data, h Hooks) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Horizon == HorizonTime && d.Session.World() > 1 {
+	if cfg.timeHorizon() && d.Session.World() > 1 {
 		// Each process would estimate its own horizon and their learning rates would part.
 		return nil, errors.New("train: schedule horizon time is for single-process runs: use --epochs or --max-steps to set the horizon of a data-parallel run")
 	}
@@ -522,7 +522,15 @@ func (r *Runner) updateHorizon(elapsed time.Duration) error {
 		return nil
 	}
 	r.horizon = last
-	return r.tr.SetHorizon(last)
+	if r.cfg.horizon() == HorizonTime {
+		if err := r.tr.SetLRHorizon(last); err != nil {
+			return err
+		}
+	}
+	if r.cfg.betaHorizon() == HorizonTime {
+		return r.tr.SetBetaHorizon(last)
+	}
+	return nil
 }
 
 // step takes one optimizer step on b, then records, checkpoints and evaluates as configured.
@@ -538,7 +546,7 @@ func (r *Runner) step(ctx context.Context, b Batch, t0 time.Time) error {
 	ips := r.thr.add(cfg.BatchSize, time.Since(t0))
 	e, bi := r.tr.Position()
 	elapsed := r.trainingTime()
-	if cfg.Horizon == HorizonTime {
+	if cfg.timeHorizon() {
 		if err := r.updateHorizon(elapsed); err != nil {
 			return err
 		}

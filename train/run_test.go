@@ -422,3 +422,44 @@ func TestRunCheckpointAtTimes(t *testing.T) {
 		t.Errorf("first checkpoint at step %d, want 1", got[0].Step)
 	}
 }
+
+// TestRunBetaHorizonApart runs a wsd decay to the end of a time budget with the β cosine's
+// horizon left at the epochs and, as the control, moved to the budget too: the learning rate
+// must decay in both, β must stay near β₀ only in the first.
+func TestRunBetaHorizonApart(t *testing.T) {
+	for _, tt := range []struct {
+		beta       Horizon
+		wantFollow bool // β should have moved most of the way to 1
+	}{{HorizonEpochs, false}, {HorizonTime, true}} {
+		t.Run(string(tt.beta), func(t *testing.T) {
+			c := fashionConfig(t)
+			c.Width, c.ProjHidden, c.ProjOut, c.LocalViews, c.BatchSize = 4, 32, 16, 0, 8
+			c.MaxDuration = 3 * time.Second
+			c.LRSchedule, c.LRDecayFraction, c.Horizon, c.BetaHorizon = LRWSD, 0.5, HorizonTime, tt.beta
+			c.Beta = 0.99
+			d := Data{Train: fashionSubset(t, "train", 256), Name: "fashion_mnist", Workers: 1}
+			var last StepResult
+			res, err := Run(context.Background(), c, d, Hooks{Progress: func(p Progress) {
+				if p.Event == EventStep {
+					last = p.StepResult
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.TimeUp || res.Steps < 3*horizonEvery {
+				t.Fatalf("time up %v after %d steps: want the budget to end a run of ≥ %d steps", res.TimeUp, res.Steps, 3*horizonEvery)
+			}
+			if last.LR > c.LR/2 {
+				t.Errorf("last step's lr %v: want the wsd decay (over the budget's second half) below %v", last.LR, c.LR/2)
+			}
+			moved := (last.Beta - c.Beta) / (1 - c.Beta)
+			if tt.wantFollow && moved < 0.5 {
+				t.Errorf("β %v at the last step: want the cosine ending with the budget past β₀ + ½(1 − β₀)", last.Beta)
+			}
+			if !tt.wantFollow && moved > 0.05 {
+				t.Errorf("β %v at the last step: want the epochs' cosine, still within 5%% of the way from β₀ %v to 1", last.Beta, c.Beta)
+			}
+		})
+	}
+}

@@ -149,6 +149,8 @@ func ResumeDiffs(old, cur Config) []ResumeDiff {
 	add("lr-schedule", old.LRSchedule, cur.LRSchedule)
 	add("warmup-steps", old.WarmupSteps, cur.WarmupSteps)
 	add("schedule-horizon", old.horizon(), cur.horizon())
+	// As set: unset follows schedule-horizon, whose own difference is reported above.
+	add("beta-horizon", old.BetaHorizon, cur.BetaHorizon)
 	if old.LRSchedule == cur.LRSchedule && (cur.LRSchedule == LRCosine || cur.LRSchedule == LRWSD) {
 		add("max-steps", old.MaxSteps, cur.MaxSteps) // the decay's horizon
 	}

@@ -177,14 +177,12 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	return t, nil
 }
 
-// SetHorizon moves the end of the schedules to step last: the learning-rate decay (cosine or
-// wsd) ends there, and the β cosine's K becomes last + 2·(steps per epoch) − update-after, the
-// reference's relation between K and the last step. The steps already taken keep their values;
-// the Runner calls it as a time-bounded run's estimate of its last step improves
-// (Config.Horizon).
-func (t *Trainer) SetHorizon(last int) error {
-	if last < max(t.step, 1) {
-		return fmt.Errorf("train: schedule horizon %d: want ≥ the current step %d", last, t.step)
+// SetLRHorizon moves the end of the learning-rate decay (cosine or wsd) to step last. The
+// steps already taken keep their values; the Runner calls it as a time-bounded run's estimate
+// of its last step improves (Config.Horizon).
+func (t *Trainer) SetLRHorizon(last int) error {
+	if err := t.checkHorizon(last); err != nil {
+		return err
 	}
 	sched, err := optim.NewSchedule(t.cfg.LRSchedule, t.cfg.LR, int64(t.cfg.WarmupSteps), int64(max(last, t.cfg.WarmupSteps)),
 		t.cfg.lrDecayFraction())
@@ -192,8 +190,26 @@ func (t *Trainer) SetHorizon(last int) error {
 		return fmt.Errorf("train: %w", err)
 	}
 	t.lr = sched
+	return nil
+}
+
+// SetBetaHorizon moves the end of the β cosine to step last: its K becomes last + 2·(steps per
+// epoch) − update-after, the reference's relation between K and the last step
+// (Config.BetaHorizon).
+func (t *Trainer) SetBetaHorizon(last int) error {
+	if err := t.checkHorizon(last); err != nil {
+		return err
+	}
 	t.ema.Total = schedule.TotalSteps(t.stepsPerEpoch, 0, t.cfg.UpdateBetaAfter) + last
 	return t.ema.Validate()
+}
+
+// checkHorizon refuses a schedule end before the current step.
+func (t *Trainer) checkHorizon(last int) error {
+	if last < max(t.step, 1) {
+		return fmt.Errorf("train: schedule horizon %d: want ≥ the current step %d", last, t.step)
+	}
+	return nil
 }
 
 // newOptimizer builds the optimizer over params and its learning-rate schedule, whose horizon

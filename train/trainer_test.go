@@ -365,7 +365,8 @@ func TestOptimizersAndLRSchedules(t *testing.T) {
 }
 
 // TestSetHorizonMovesTheSchedulesEnd checks the learning-rate cosine and the β horizon against
-// their formulas after the horizon moves from the epochs' end to step 20.
+// their formulas after the horizons move from the epochs' end to step 20, and that moving the
+// learning rate's leaves β's alone.
 func TestSetHorizonMovesTheSchedulesEnd(t *testing.T) {
 	c := tinyConfig(t)
 	c.LRSchedule, c.WarmupSteps, c.LR, c.Epochs = LRCosine, 2, 1e-3, 100
@@ -376,7 +377,14 @@ func TestSetHorizonMovesTheSchedulesEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := tr.SetHorizon(last); err != nil {
+	kEpochs := tr.ema.Total
+	if err := tr.SetLRHorizon(last); err != nil {
+		t.Fatal(err)
+	}
+	if tr.ema.Total != kEpochs {
+		t.Errorf("SetLRHorizon moved the β horizon K from %d to %d", kEpochs, tr.ema.Total)
+	}
+	if err := tr.SetBetaHorizon(last); err != nil {
 		t.Fatal(err)
 	}
 	for k := 3; k < 6; k++ {
@@ -393,8 +401,11 @@ func TestSetHorizonMovesTheSchedulesEnd(t *testing.T) {
 	if want := last + 2*spe - c.UpdateBetaAfter; tr.ema.Total != want {
 		t.Errorf("β horizon K = %d, want %d", tr.ema.Total, want)
 	}
-	if err := tr.SetHorizon(4); err == nil {
-		t.Errorf("SetHorizon before the current step (6) succeeded")
+	if err := tr.SetLRHorizon(4); err == nil {
+		t.Errorf("SetLRHorizon before the current step (6) succeeded")
+	}
+	if err := tr.SetBetaHorizon(4); err == nil {
+		t.Errorf("SetBetaHorizon before the current step (6) succeeded")
 	}
 }
 
@@ -406,7 +417,7 @@ func TestSetHorizonMovesTheWSDDecay(t *testing.T) {
 	tr := newTrainer(t, c, 4)
 	for k := 0; k < 7; k++ {
 		if k == 3 {
-			if err := tr.SetHorizon(8); err != nil {
+			if err := tr.SetLRHorizon(8); err != nil {
 				t.Fatal(err)
 			}
 		}

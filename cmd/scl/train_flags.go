@@ -45,6 +45,7 @@ const (
 	flagLRDecay        = "lr-decay-fraction"
 	flagWarmup         = "warmup-steps"
 	flagHorizon        = "schedule-horizon"
+	flagBetaHorizon    = "beta-horizon"
 	flagMomentum       = "momentum"
 	flagPrecision      = "precision"
 	flagFP16           = "fp16_precision"
@@ -127,6 +128,8 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagWarmup, Value: d.WarmupSteps, Category: "optimisation", Usage: "linear learning-rate warm-up steps"},
 		&cli.StringFlag{Name: flagHorizon, Value: string(train.HorizonEpochs), Category: "optimisation",
 			Usage: "where the learning-rate decay (cosine, wsd) and the β schedule end: epochs (after --epochs or --max-steps, the reference's) or time (at the end of --max-time, estimated from the measured step rate)"},
+		&cli.StringFlag{Name: flagBetaHorizon, Category: "optimisation",
+			Usage: "where the β schedule ends when it should differ from --schedule-horizon: epochs or time (e.g. a wsd decay at the end of --max-time with β's cosine still over the epochs)"},
 		&cli.Float64Flag{Name: flagMomentum, Value: d.Momentum, Category: "optimisation", Usage: "LARS momentum"},
 		&cli.StringFlag{Name: flagPrecision, Value: "auto", Category: "optimisation",
 			Usage: "fp32, fp16 (CUDA, dynamic loss scaling), bf16, fp64 (slow; for checks against the reference), or auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX), fp32 elsewhere"},
@@ -240,6 +243,11 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	cfg.WarmupSteps = c.Int(flagWarmup)
 	if cfg.Horizon, err = train.ParseHorizon(c.String(flagHorizon)); err != nil {
 		return cfg, fmt.Errorf("%w (--%s)", err, flagHorizon)
+	}
+	if c.IsSet(flagBetaHorizon) {
+		if cfg.BetaHorizon, err = train.ParseHorizon(c.String(flagBetaHorizon)); err != nil {
+			return cfg, fmt.Errorf("%w (--%s)", err, flagBetaHorizon)
+		}
 	}
 	cfg.Momentum = c.Float64(flagMomentum)
 	auto := strings.EqualFold(c.String(flagPrecision), "auto")
