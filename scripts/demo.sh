@@ -12,12 +12,16 @@
 #   scripts/demo.sh --recipe reference           # the reference's settings instead of scl's recipe
 #   scripts/demo.sh --out DIR --batch 128 --lr 1e-3 --device cuda
 #   scripts/demo.sh --budget 60m --checkpoint-at 5m,10m   # also keep the states at 5 and 10 minutes
+#   scripts/demo.sh --budget 60m --lr-decay 0.2  # learning rate to 0 over the budget's last 20 %
 #
 # --recipe scl (the default) is the recipe tuned for this demo (docs/recipe.md: why each setting,
 # with the ablations); --recipe reference is the reference's settings (width 64, Adam 3e-4,
 # batch 64, γ 1, α 1, SPEC §6 views). --width, --batch and --lr change either. The kNN monitor
 # during pretraining scores the last 10,000 training images (a validation split); the test split
-# is only used for the final table. --no-pictures skips the retrieval grids and maps.
+# is only used for the final table. --no-pictures skips the retrieval grids and maps. --lr-decay F
+# ends the budget with a linear decay of the learning rate to 0 over its last fraction F (wsd,
+# timed against the training clock; β keeps its own schedule), for long budgets: the recipe's
+# constant rate is what the short ones want (docs/recipe.md).
 #
 # Everything lands in one folder: run/ (checkpoints, metrics.jsonl, curves.png), pretrained/ and
 # random/ (model.onnx, train/ and test/ features, report.json, confusion.png), pixels/, and
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
     --device) device=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --checkpoint-at) overrides+=(--checkpoint-at "$2"); shift 2 ;;
+    --lr-decay) overrides+=(--lr-schedule wsd --lr-decay-fraction "$2" --schedule-horizon time --beta-horizon epochs); shift 2 ;;
     --no-pictures) pictures=0; shift ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "demo: unknown argument $1 (see scripts/demo.sh --help)" >&2; exit 2 ;;

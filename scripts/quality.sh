@@ -18,8 +18,13 @@
 # training loop's wall-clock time, the kNN monitor and checkpoints not counted); run the script
 # on an otherwise idle machine.
 #
+# DECAY=F ends the longest budget's run with a linear learning-rate decay to 0 over its last
+# fraction F (scripts/demo.sh --lr-decay): the shorter budgets' checkpoints, taken before the
+# decay starts, are still the constant-rate recipe's states, and the longest point is the recipe
+# with the decay a budget that long should have; a shorter budget inside the decay is refused.
+#
 # Knobs: BUDGETS (minutes, "5 10 20 30 60"; BUDGET=Nm is one budget), RECIPES ("scl reference":
-# scripts/demo.sh --recipe), SEED (42). Each recipe keeps its folder (OUT_DIR/RECIPE) and
+# scripts/demo.sh --recipe), SEED (42), DECAY (none). Each recipe keeps its folder (OUT_DIR/RECIPE) and
 # finished parts are skipped, so an interrupted curve resumes; an interrupted pretraining
 # resumes too, but then times count from the restart, so rerun it from scratch
 # (rm -r OUT_DIR/RECIPE) for a clean curve. Writes OUT_DIR/quality.tsv and OUT_DIR/quality.png
@@ -40,6 +45,16 @@ for m in $budgets; do
   if [ "$m" -gt "$longest" ]; then longest=$m; fi
 done
 shorter=$(for m in $budgets; do if [ "$m" -lt "$longest" ]; then echo "$m"; fi; done | sort -n -u)
+decay=()
+if [ -n "${DECAY:-}" ]; then
+  for m in $shorter; do
+    if ! awk -v m="$m" -v l="$longest" -v f="$DECAY" 'BEGIN { exit !(f > 0 && f <= 1 && m <= (1 - f) * l) }'; then
+      echo "quality: DECAY=$DECAY: want a fraction in (0, 1] whose decay starts after the ${m}-minute point of a ${longest}-minute run" >&2
+      exit 2
+    fi
+  done
+  decay=(--lr-decay "$DECAY")
+fi
 at_list=$(for m in $shorter; do printf '%sm,' "$m"; done)
 at_list=${at_list%,}
 
@@ -61,7 +76,7 @@ for recipe in $recipes; do
   if [ ! -s "$dir/pretrained/report.json" ]; then
     at=()
     if [ -n "$at_list" ]; then at=(--checkpoint-at "$at_list"); fi
-    scripts/demo.sh --out "$dir" --recipe "$recipe" --budget "${longest}m" --seed "$seed" --no-pictures "${at[@]}"
+    scripts/demo.sh --out "$dir" --recipe "$recipe" --budget "${longest}m" --seed "$seed" --no-pictures "${at[@]}" "${decay[@]}"
   fi
   export SCL_ORT_LIB=${SCL_ORT_LIB:-$root/.deps/lib/libonnxruntime.so.1}
   for m in $shorter; do
