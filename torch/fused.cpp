@@ -5,7 +5,8 @@
 // are loops of ordinary element-wise ops: an Adam step is nine passes over the parameters'
 // memory and an EMA two. These kernels read each element once and write it once, keep the order
 // of float operations of the op sequence they replace (so results agree with it to the last bit
-// or within an ulp), and split each tensor across libtorch's intra-op threads.
+// or within an ulp), and split all the tensors, laid end to end, across libtorch's intra-op
+// threads in one parallel region per call.
 //
 // Each kernel first checks every tensor (CPU, contiguous, of its parameter's dtype — float32 or
 // float64 — and size) and returns 0 without writing anything when one does not qualify; the
@@ -16,9 +17,11 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -124,23 +127,55 @@ void adam_block(T *p, const T *g, T *m, T *v, int64_t begin, int64_t end, const 
   adam_range<D, T>(p, g, m, v, begin, end, a);
 }
 
+// for_spans calls fn(k, lo, hi) for each part [lo, hi) of tensor k that lies in [begin, end) of
+// the tensors laid end to end; starts holds each tensor's first index there and, last, the total.
+template <typename F>
+void for_spans(const std::vector<int64_t> &starts, int64_t begin, int64_t end, F fn) {
+  size_t k = std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin() - 1;
+  while (begin < end) {
+    int64_t lo = begin - starts[k], hi = std::min(end, starts[k + 1]) - starts[k];
+    if (hi > lo) fn(k, lo, hi);
+    begin = starts[k] + hi;
+    k++;
+  }
+}
+
+// parallel_spans splits the elements of tensors of the given sizes, laid end to end, across
+// libtorch's intra-op threads in one parallel region (one fork and join per step rather than
+// one per tensor: a join waits for the slowest thread, and on a shared machine each wait can
+// cost a scheduler time slice), calling fn(k, lo, hi) for each piece of tensor k.
+template <typename F>
+void parallel_spans(const std::vector<int64_t> &sizes, F fn) {
+  std::vector<int64_t> starts(sizes.size() + 1, 0);
+  for (size_t k = 0; k < sizes.size(); k++) starts[k + 1] = starts[k] + sizes[k];
+  if (starts.back() == 0) return;
+  at::parallel_for(0, starts.back(), kGrain,
+                   [&](int64_t begin, int64_t end) { for_spans(starts, begin, end, fn); });
+}
+
+// One parameter's Adam update: its tensors' data, size and the update's constants.
 template <typename T>
-void adam_tensor(const at::Tensor &p, const at::Tensor &g, const at::Tensor &m, const at::Tensor &v,
-                 const AdamArgs<T> &a, Decay decay) {
-  T *pp = p.data_ptr<T>();
-  const T *gp = g.data_ptr<T>();
-  T *mp = m.data_ptr<T>();
-  T *vp = v.data_ptr<T>();
-  at::parallel_for(0, p.numel(), kGrain, [&](int64_t begin, int64_t end) {
-    switch (decay) {
+struct AdamItem {
+  T *p;
+  const T *g;
+  T *m, *v;
+  AdamArgs<T> a;
+  Decay decay;
+};
+
+template <typename T>
+void adam_items(const std::vector<AdamItem<T>> &items, const std::vector<int64_t> &sizes) {
+  parallel_spans(sizes, [&](size_t k, int64_t lo, int64_t hi) {
+    const AdamItem<T> &it = items[k];
+    switch (it.decay) {
       case Decay::kNone:
-        adam_block<Decay::kNone>(pp, gp, mp, vp, begin, end, a);
+        adam_block<Decay::kNone>(it.p, it.g, it.m, it.v, lo, hi, it.a);
         break;
       case Decay::kCoupled:
-        adam_block<Decay::kCoupled>(pp, gp, mp, vp, begin, end, a);
+        adam_block<Decay::kCoupled>(it.p, it.g, it.m, it.v, lo, hi, it.a);
         break;
       case Decay::kDecoupled:
-        adam_block<Decay::kDecoupled>(pp, gp, mp, vp, begin, end, a);
+        adam_block<Decay::kDecoupled>(it.p, it.g, it.m, it.v, lo, hi, it.a);
         break;
     }
   });
@@ -178,26 +213,40 @@ int scl_fused_adam(int n, const scl_tensor *params, const scl_tensor *grads,
       return 0;
   }
   scl_shim::sync_threads();
+  std::vector<AdamItem<float>> f32;
+  std::vector<AdamItem<double>> f64;
+  std::vector<int64_t> f32_sizes, f64_sizes;
   for (int i = 0; i < n; i++) {
     const at::Tensor &p = params[i]->t, &g = grads[i]->t, &m = exp_avgs[i]->t,
                      &v = exp_avg_sqs[i]->t;
     double wd = weight_decays[i];
-    AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "scl_fused_adam", [&] {
-      AdamArgs<scalar_t> a{static_cast<scalar_t>(wd),
-                           static_cast<scalar_t>(1 - lr * wd),
-                           static_cast<scalar_t>(beta1),
-                           static_cast<scalar_t>(1 - beta1),
-                           static_cast<scalar_t>(beta2),
-                           static_cast<scalar_t>(1 - beta2),
-                           static_cast<scalar_t>(bc2_sqrt),
-                           static_cast<scalar_t>(eps),
-                           static_cast<scalar_t>(-step_size)};
-      Decay decay = wd == 0 ? Decay::kNone : decoupled != 0 ? Decay::kDecoupled : Decay::kCoupled;
-      adam_tensor<scalar_t>(p, g, m, v, a, decay);
-    });
-    bump(p);
-    bump(m);
-    bump(v);
+    Decay decay = wd == 0 ? Decay::kNone : decoupled != 0 ? Decay::kDecoupled : Decay::kCoupled;
+    auto add = [&](auto *items, std::vector<int64_t> *sizes, auto zero) {
+      using T = decltype(zero);
+      AdamArgs<T> a{static_cast<T>(wd),
+                    static_cast<T>(1 - lr * wd),
+                    static_cast<T>(beta1),
+                    static_cast<T>(1 - beta1),
+                    static_cast<T>(beta2),
+                    static_cast<T>(1 - beta2),
+                    static_cast<T>(bc2_sqrt),
+                    static_cast<T>(eps),
+                    static_cast<T>(-step_size)};
+      items->push_back({p.data_ptr<T>(), g.data_ptr<T>(), m.data_ptr<T>(), v.data_ptr<T>(), a, decay});
+      sizes->push_back(p.numel());
+    };
+    if (p.scalar_type() == at::kFloat) {
+      add(&f32, &f32_sizes, 0.0f);
+    } else {
+      add(&f64, &f64_sizes, 0.0);
+    }
+  }
+  adam_items(f32, f32_sizes);
+  adam_items(f64, f64_sizes);
+  for (int i = 0; i < n; i++) {
+    bump(params[i]->t);
+    bump(exp_avgs[i]->t);
+    bump(exp_avg_sqs[i]->t);
   }
   return 1;
   SCL_CATCH(err)
@@ -216,18 +265,23 @@ int scl_fused_lerp(int n, const scl_tensor *targets, const scl_tensor *sources, 
     if (targets[i]->t.is_same(sources[i]->t)) return 0;
   }
   scl_shim::sync_threads();
-  for (int i = 0; i < n; i++) {
-    const at::Tensor &t = targets[i]->t, &s = sources[i]->t;
-    AT_DISPATCH_FLOATING_TYPES(t.scalar_type(), "scl_fused_lerp", [&] {
-      scalar_t *tp = t.data_ptr<scalar_t>();
-      const scalar_t *sp = s.data_ptr<scalar_t>();
-      auto b = static_cast<scalar_t>(beta), ob = static_cast<scalar_t>(1 - beta);
-      at::parallel_for(0, t.numel(), kGrain, [&](int64_t begin, int64_t end) {
-        lerp_range(tp, sp, begin, end, b, ob);
-      });
-    });
-    bump(t);
-  }
+  auto run = [&](at::ScalarType dt, auto zero) {
+    using T = decltype(zero);
+    std::vector<T *> ts;
+    std::vector<const T *> ss;
+    std::vector<int64_t> sizes;
+    for (int i = 0; i < n; i++) {
+      if (targets[i]->t.scalar_type() != dt) continue;
+      ts.push_back(targets[i]->t.data_ptr<T>());
+      ss.push_back(sources[i]->t.data_ptr<T>());
+      sizes.push_back(targets[i]->t.numel());
+    }
+    auto b = static_cast<T>(beta), ob = static_cast<T>(1 - beta);
+    parallel_spans(sizes, [&](size_t k, int64_t lo, int64_t hi) { lerp_range(ts[k], ss[k], lo, hi, b, ob); });
+  };
+  run(at::kFloat, 0.0f);
+  run(at::kDouble, 0.0);
+  for (int i = 0; i < n; i++) bump(targets[i]->t);
   return 1;
   SCL_CATCH(err)
   return 0;
