@@ -116,7 +116,7 @@ func (c Config) ChannelsLast() bool {
 	return c.MemoryFormat == MemoryChannelsLast
 }
 
-// Horizon says where the schedules (the learning-rate decay and the β cosine) end.
+// Horizon says where a schedule (the learning-rate decay, the β cosine) ends.
 type Horizon string
 
 const (
@@ -252,8 +252,9 @@ type Config struct {
 	// LRDecayFraction is the share of the run over which wsd decays the learning rate to 0, in
 	// (0, 1] (0: DefaultLRDecayFraction).
 	LRDecayFraction float64 `json:",omitempty"`
-	// Horizon is where the learning-rate and β schedules end: after Epochs (HorizonEpochs, the
-	// default) or at the end of MaxDuration (HorizonTime, estimated from the step rate).
+	// Horizon is where the learning-rate schedule ends, and the β schedule unless BetaHorizon
+	// is set: after Epochs (HorizonEpochs, the default) or at the end of MaxDuration
+	// (HorizonTime, estimated from the step rate).
 	Horizon Horizon `json:",omitempty"`
 	// BetaHorizon is where the β cosine ends when it should differ from Horizon's (empty: where
 	// Horizon says). A wsd decay at the end of a time budget with β's horizon left at the

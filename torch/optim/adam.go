@@ -84,13 +84,14 @@ func (a *Adam) Step() error {
 		if c.WeightDecay != 0 && (c.Decay == nil || c.Decay(v)) {
 			grp, wd = &decayed, c.WeightDecay
 		}
-		grp.ps = append(grp.ps, v.T)
-		grp.gs = append(grp.gs, g)
-		grp.ms = append(grp.ms, a.buf("exp_avg", v))
-		grp.vs = append(grp.vs, a.buf("exp_avg_sq", v))
-		grp.names = append(grp.names, v.Name)
-		all.ps, all.gs = append(all.ps, v.T), append(all.gs, g)
-		all.ms, all.vs = append(all.ms, grp.ms[len(grp.ms)-1]), append(all.vs, grp.vs[len(grp.vs)-1])
+		m, sq := a.buf("exp_avg", v), a.buf("exp_avg_sq", v)
+		for _, dst := range []*group{grp, &all} {
+			dst.ps = append(dst.ps, v.T)
+			dst.gs = append(dst.gs, g)
+			dst.ms = append(dst.ms, m)
+			dst.vs = append(dst.vs, sq)
+			dst.names = append(dst.names, v.Name)
+		}
 		wds = append(wds, wd)
 	}
 	if err := s.Err(); err != nil {
