@@ -10,6 +10,7 @@ import (
 	"github.com/scl-dev/scl/data/augment"
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/torch/optim"
 	"github.com/scl-dev/scl/train/multicrop"
 	"github.com/scl-dev/scl/train/schedule"
@@ -90,7 +91,7 @@ type MemoryFormat string
 
 const (
 	// MemoryAuto is the layout measured faster for scl's step on this kind of device and
-	// precision (bench/train): contiguous everywhere so far (see ChannelsLast).
+	// precision (bench/train): see AutoMemoryFormat.
 	MemoryAuto MemoryFormat = "auto"
 	// MemoryContiguous is libtorch's default NCHW layout.
 	MemoryContiguous MemoryFormat = "contiguous"
@@ -107,13 +108,31 @@ func ParseMemoryFormat(s string) (MemoryFormat, error) {
 	return MemoryAuto, fmt.Errorf("train: memory format %q: want auto, contiguous or channels-last", s)
 }
 
-// ChannelsLast reports whether the run lays its convolutions out channels-last (MemoryFormat;
-// unset is auto). Auto is contiguous: on the 2-core AVX-512 BF16
-// development CPU scl's whole step ran slower channels-last at width 16 in fp32 and bf16
-// (bench/train -memory-format), although PyTorch's bare forward and backward ran faster; CUDA
-// has not been measured.
-func (c Config) ChannelsLast() bool {
+// ChannelsLast reports whether the run lays its convolutions out channels-last on a device
+// of type dev (MemoryFormat; unset is auto, AutoMemoryFormat).
+func (c Config) ChannelsLast(dev torch.DeviceType) bool {
+	if c.MemoryFormat == "" || c.MemoryFormat == MemoryAuto {
+		f, _ := AutoMemoryFormat(dev, c.Precision)
+		return f == MemoryChannelsLast
+	}
 	return c.MemoryFormat == MemoryChannelsLast
+}
+
+// AutoMemoryFormat is the layout --memory-format auto picks for a device type and precision,
+// with the reason (for the start-up message). On the CPU it is channels-last for fp32 and bf16:
+// oneDNN's convolutions run NHWC without reordering their inputs and outputs, and scl's whole
+// step ran 19–20% faster than NCHW on the 2-core AVX-512 development CPU, at width 16 bf16
+// (the demo's) and width 64 fp32 (the reference's), measured alternating in one session
+// (bench/train/README.md). float64, which oneDNN does not compute, and CUDA, which has not been
+// measured, stay contiguous.
+func AutoMemoryFormat(dev torch.DeviceType, p Precision) (MemoryFormat, string) {
+	switch {
+	case dev != torch.CPUDevice:
+		return MemoryContiguous, "contiguous (NCHW): channels-last is not measured on " + dev.String() + " yet; --memory-format channels-last to try it"
+	case p == FP64:
+		return MemoryContiguous, "contiguous (NCHW): float64 convolutions do not run on oneDNN"
+	}
+	return MemoryChannelsLast, "channels-last (NHWC): the CPU's convolutions run about 20% faster so (bench/train); --memory-format contiguous for NCHW"
 }
 
 // Horizon says where a schedule (the learning-rate decay, the β cosine) ends.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/scl-dev/scl/device"
 	"github.com/scl-dev/scl/models"
+	"github.com/scl-dev/scl/torch"
 )
 
 func TestDefaultConfigIsValidAndMatchesSpec(t *testing.T) {
@@ -129,6 +130,42 @@ func TestStemAndLocalSize(t *testing.T) {
 		c.ImageSize = s
 		if got := c.LocalSize(); got != want {
 			t.Errorf("LocalSize(%d) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// TestChannelsLastLayout checks which layout each --memory-format gives on each device and
+// precision: auto is channels-last on the CPU for fp32 and bf16 (measured faster there), and
+// contiguous for float64 and on CUDA (not measured); an explicit layout always wins.
+func TestChannelsLastLayout(t *testing.T) {
+	cases := []struct {
+		format MemoryFormat
+		dev    torch.DeviceType
+		prec   Precision
+		want   bool
+	}{
+		{MemoryAuto, torch.CPUDevice, FP32, true},
+		{MemoryAuto, torch.CPUDevice, BF16, true},
+		{"", torch.CPUDevice, BF16, true},
+		{MemoryAuto, torch.CPUDevice, FP64, false},
+		{MemoryAuto, torch.CUDADevice, FP32, false},
+		{MemoryAuto, torch.CUDADevice, BF16, false},
+		{MemoryContiguous, torch.CPUDevice, BF16, false},
+		{MemoryChannelsLast, torch.CUDADevice, FP16, true},
+		{MemoryChannelsLast, torch.CPUDevice, FP64, true},
+	}
+	for _, c := range cases {
+		cfg := DefaultConfig()
+		cfg.MemoryFormat, cfg.Precision = c.format, c.prec
+		if got := cfg.ChannelsLast(c.dev); got != c.want {
+			t.Errorf("memory format %q on %v at %v: channels-last %v, want %v", c.format, c.dev, c.prec, got, c.want)
+		}
+		if c.format != MemoryAuto {
+			continue
+		}
+		f, why := AutoMemoryFormat(c.dev, c.prec)
+		if (f == MemoryChannelsLast) != c.want || !strings.HasPrefix(why, string(f)) {
+			t.Errorf("AutoMemoryFormat(%v, %v) = %q, %q: want channels-last %v, the reason naming the layout", c.dev, c.prec, f, why, c.want)
 		}
 	}
 }

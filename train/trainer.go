@@ -126,7 +126,7 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 	if err := torch.ManualSeed(uint64(cfg.Seed)); err != nil {
 		return nil, err
 	}
-	t.channelsLast = cfg.ChannelsLast()
+	t.channelsLast = cfg.ChannelsLast(dev.Type)
 	netOpts := torchnet.Options{DType: t.dtype, ChannelsLast: t.channelsLast}
 	if t.online, err = torchnet.NewWith(mcfg, dev, netOpts); err != nil {
 		return nil, fmt.Errorf("train: online network: %w", err)

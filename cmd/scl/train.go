@@ -91,6 +91,12 @@ func runTrain(c *cli.Context) error {
 		_, why := train.AutoPrecision(cfg.Device, torch.CUDADeviceCount)
 		fmt.Fprintf(out, "train: precision %s\n", why)
 	}
+	if cfg.MemoryFormat == train.MemoryAuto {
+		if dev, err := torch.ResolveDevice(cfg.Device); err == nil {
+			_, why := train.AutoMemoryFormat(dev.Type, cfg.Precision)
+			fmt.Fprintf(out, "train: memory format %s\n", why)
+		}
+	}
 	hooks := train.Hooks{Progress: view.progress}
 	if c.Bool(flagProfile) {
 		hooks.Profile = &train.StepProfile{}
