@@ -21,6 +21,8 @@ type Module struct {
 	// lastUse[v] is the index of the last node reading value v (-1: none): Forward frees a
 	// value's handle after it.
 	lastUse []int
+	// reluInPlace[i] says node i is a ReLU that may overwrite its input (see inPlaceReLU).
+	reluInPlace []bool
 }
 
 // Build registers net's parameters and buffers under p (torchvision initialisation) and returns
@@ -36,6 +38,7 @@ func Build(net *models.Network, p nn.Path) *Module {
 			m.lastUse[v] = i
 		}
 	}
+	m.reluInPlace = inPlaceReLU(net)
 	for _, par := range net.Params() {
 		var init nn.Init
 		switch par.Init {
@@ -89,7 +92,12 @@ func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 			out = s.BatchNorm(in, m.vars[nd.Name+".weight"], m.vars[nd.Name+".bias"],
 				m.vars[nd.Name+".running_mean"], m.vars[nd.Name+".running_var"], train, nd.BN.Momentum, nd.BN.Eps)
 		case models.OpReLU:
-			out = s.Relu(in)
+			if m.reluInPlace[i] {
+				s.ReluInPlace(in)
+				out = in
+			} else {
+				out = s.Relu(in)
+			}
 		case models.OpSiLU:
 			out = s.Silu(in)
 		case models.OpSigmoid:
@@ -137,6 +145,40 @@ func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 		}
 	}
 	return vals[m.Net.Output]
+}
+
+// inPlaceReLU marks the ReLU nodes of net that can overwrite their input, as torchvision's
+// nn.ReLU(inplace=True) does: the input is an intermediate value (not the network's input or
+// output) that this ReLU alone reads, made by an op whose backward function does not need its
+// own output (convolution, batch norm, addition, linear). That saves the allocation and the
+// memory traffic of one activation per ReLU; autograd's version counters would report a misuse
+// as an error at the backward pass, and the values are the same either way.
+func inPlaceReLU(net *models.Network) []bool {
+	readers := make([]int, net.NumValues)
+	producer := make([]models.Op, net.NumValues)
+	made := make([]bool, net.NumValues)
+	for _, nd := range net.Nodes {
+		for _, v := range nd.Inputs {
+			readers[v]++
+		}
+		producer[nd.Output] = nd.Op
+		made[nd.Output] = true
+	}
+	marks := make([]bool, len(net.Nodes))
+	for i, nd := range net.Nodes {
+		if nd.Op != models.OpReLU || len(nd.Inputs) != 1 {
+			continue
+		}
+		v := nd.Inputs[0]
+		if v == 0 || v == net.Output || nd.Output == net.Output || !made[v] || readers[v] != 1 {
+			continue
+		}
+		switch producer[v] {
+		case models.OpConv, models.OpBatchNorm, models.OpAdd, models.OpLinear:
+			marks[i] = true
+		}
+	}
+	return marks
 }
 
 // Model is an encoder and its projector in one Store, named as in checkpoints.

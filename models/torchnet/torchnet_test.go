@@ -334,3 +334,129 @@ func TestStochasticDepth(t *testing.T) {
 		t.Errorf("got %d of %d rows dropped, want about %d", dropped, batch, int(p*batch))
 	}
 }
+
+// TestInPlaceReLUChoice checks which ReLUs may overwrite their input: every ReLU of the
+// ResNet-18 encoder and of the projector (each reads a conv, batch norm or addition output that
+// nothing else reads), but none whose input is the network's input, is read by another node, or
+// is an output its producer's backward function needs (a sigmoid's).
+func TestInPlaceReLUChoice(t *testing.T) {
+	enc, proj, err := models.Networks(models.Config{Arch: models.ResNet18, Width: 8, ProjectorHidden: 16, ProjectorOut: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relu := func(in, out models.Value) models.Node {
+		return models.Node{Op: models.OpReLU, Name: "relu", Inputs: []models.Value{in}, Output: out}
+	}
+	unary := func(op models.Op, in, out models.Value) models.Node {
+		return models.Node{Op: op, Name: "n", Inputs: []models.Value{in}, Output: out}
+	}
+	tests := []struct {
+		name string
+		net  *models.Network
+		want int // marked ReLUs; -1: every ReLU
+	}{
+		{"resnet18 encoder", enc, -1},
+		{"projector", proj, -1},
+		{"relu of the input", &models.Network{NumValues: 3, Output: 2,
+			Nodes: []models.Node{relu(0, 1), unary(models.OpFlatten, 1, 2)}}, 0},
+		{"input read twice", &models.Network{NumValues: 4, Output: 3,
+			Nodes: []models.Node{unary(models.OpBatchNorm, 0, 1), relu(1, 2),
+				{Op: models.OpAdd, Name: "add", Inputs: []models.Value{1, 2}, Output: 3}}}, 0},
+		{"after a sigmoid", &models.Network{NumValues: 4, Output: 3,
+			Nodes: []models.Node{unary(models.OpSigmoid, 0, 1), relu(1, 2), unary(models.OpFlatten, 2, 3)}}, 0},
+		{"relu as the output", &models.Network{NumValues: 3, Output: 2,
+			Nodes: []models.Node{unary(models.OpBatchNorm, 0, 1), relu(1, 2)}}, 0},
+		{"after batch norm", &models.Network{NumValues: 4, Output: 3,
+			Nodes: []models.Node{unary(models.OpBatchNorm, 0, 1), relu(1, 2), unary(models.OpFlatten, 2, 3)}}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			marks := inPlaceReLU(tc.net)
+			got, relus := 0, 0
+			for i, nd := range tc.net.Nodes {
+				if nd.Op == models.OpReLU {
+					relus++
+				}
+				if marks[i] {
+					got++
+				}
+			}
+			want := tc.want
+			if want < 0 {
+				want = relus
+			}
+			if got != want || relus == 0 {
+				t.Errorf("%d of %d ReLUs marked in place, want %d", got, relus, want)
+			}
+		})
+	}
+}
+
+// TestInPlaceReLUGradients checks that the in-place ReLUs leave a training step's output and
+// every parameter's gradient as out-of-place ReLUs give them (the same kernels, so exactly).
+func TestInPlaceReLUGradients(t *testing.T) {
+	cfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, InChannels: 1, Width: 8,
+		ProjectorHidden: 16, ProjectorOut: 8}
+	m, err := New(cfg, torch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	rng := rand.New(rand.NewPCG(7, 7))
+	x := make([]float32, 4*1*8*8)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	// run returns the projection and the gradient of Σ projection·w for every parameter.
+	run := func() ([]float32, map[string][]float32) {
+		t.Helper()
+		s := torch.NewScope()
+		defer s.Close()
+		for _, v := range m.Store.Vars() {
+			if v.Param {
+				if err := v.T.ZeroGrad(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		z := m.Projector.Forward(s, m.Encoder.Forward(s, s.FromFloat32s(x, 4, 1, 8, 8)))
+		w := s.FromFloat32s(x[:4*8], 4, 8)
+		if err := s.Backward(s.Sum(s.Mul(z, w))); err != nil {
+			t.Fatal(err)
+		}
+		out, err := z.Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		grads := map[string][]float32{}
+		for _, v := range m.Store.Vars() {
+			if !v.Param {
+				continue
+			}
+			g, err := s.Grad(v.T).Float32s()
+			if err != nil {
+				t.Fatalf("%s: %v", v.Name, err)
+			}
+			grads[v.Name] = g
+		}
+		return out, grads
+	}
+	if !slices.Contains(m.Encoder.reluInPlace, true) || !slices.Contains(m.Projector.reluInPlace, true) {
+		t.Fatal("no ReLU runs in place")
+	}
+	outIn, gradsIn := run()
+	m.Encoder.reluInPlace = make([]bool, len(m.Encoder.reluInPlace))
+	m.Projector.reluInPlace = make([]bool, len(m.Projector.reluInPlace))
+	outOut, gradsOut := run()
+	if !slices.Equal(outIn, outOut) {
+		t.Errorf("projection differs with in-place ReLUs")
+	}
+	if len(gradsIn) == 0 {
+		t.Fatal("no gradients")
+	}
+	for name, g := range gradsOut {
+		if !slices.Equal(gradsIn[name], g) {
+			t.Errorf("%s: gradient differs with in-place ReLUs", name)
+		}
+	}
+}
