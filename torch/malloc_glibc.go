@@ -27,11 +27,11 @@ import (
 )
 
 // Allocation thresholds of KeepAllocations: glibc's largest mmap threshold on 64-bit systems
-// (HEAP_MAX_SIZE/2), a trim threshold of 256 MiB, and one arena.
+// (HEAP_MAX_SIZE/2), a trim threshold of 256 MiB, and at most eight arenas.
 const (
 	keepMmapThreshold = 32 << 20
 	keepTrimThreshold = 256 << 20
-	keepArenaMax      = 1
+	keepArenaMax      = 8
 )
 
 var keepOnce sync.Once
@@ -43,14 +43,16 @@ var keepOnce sync.Once
 // on the 2-core development machine that was a fifth of the training process's CPU time
 // (system time), and raising the thresholds made the step 11–15% faster at the same peak RSS.
 //
-// It also caps glibc at one malloc arena for threads that have not allocated yet (unless
-// MALLOC_ARENA_MAX is set), so call it early. glibc gives each thread that allocates an arena of
-// its own, up to 8 per core, and each arena keeps its own freed memory; libtorch's intra-op
-// threads allocate too, so the retained memory, and with it the peak RSS, varied from run to run
-// with how many arenas the threads had spread over. Measured on the development machine (width
-// 64, fp32, the bench/train step): 1.29–1.77 GB with glibc's default, 1.33–1.61 GB with the cap
-// set when scl train starts, 1.29–1.35 GB with MALLOC_ARENA_MAX=1 in the environment (which also
-// covers the threads Go's runtime started before). Go's own memory does not come from malloc.
+// It also caps glibc at eight malloc arenas (unless MALLOC_ARENA_MAX is set), so call it early.
+// glibc gives each thread that allocates an arena of its own, up to 8 per core, and each arena
+// keeps its own freed memory; libtorch's intra-op threads allocate too, so the retained memory,
+// and with it the peak RSS, varies from run to run with how many arenas the threads spread
+// over. An earlier cap of one arena made the peak RSS steadier (width 64, fp32, the bench/train
+// step: 1.29–1.77 GB with glibc's default, 1.33–1.61 GB with one arena) but cost speed (the
+// threads then share one arena's lock, the likely reason): six alternating runs of that step, one arena against
+// eight, gave 21.8 against 23.5 images/s (medians; eight faster in five of the six pairs) at a
+// peak RSS of 1.26–1.39 against 1.27–1.43 GB, both below PyTorch's 1.7–1.8 GB on the same step
+// (bench/results/train-arena-ab.log). Go's own memory does not come from malloc.
 //
 // It does nothing without glibc, when the user tunes malloc already (GLIBC_TUNABLES,
 // MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_), or after the first call; it reports whether

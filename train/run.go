@@ -208,8 +208,8 @@ func NewRunner(cfg Config, d Data, h Hooks) (*Runner, error) {
 	if d.Train == nil {
 		return nil, errors.New("train: no training data set")
 	}
-	// Before libtorch's first allocation on any thread, so every thread shares malloc's one arena
-	// (torch.KeepAllocations).
+	// Before libtorch's first allocation on any thread, so that every thread's malloc arena keeps
+	// freed buffers and the arenas are capped (torch.KeepAllocations).
 	torch.KeepAllocations()
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -113,6 +113,11 @@ func main() {
 	flag.IntVar(&threads, "threads", 0, "internal (child): libtorch threads (0: scl train's default)")
 	flag.IntVar(&workers, "workers", 0, "internal (child): augmentation workers (0: scl train's default)")
 	flag.Parse()
+	// The timing window opens at the end of step -warmup, so at least one untimed step (whose
+	// end also keeps start-up costs out of the figures) is needed.
+	if o.warmup < 1 || o.steps < 1 || o.rounds < 1 || o.batch < 1 {
+		fail(fmt.Errorf("-warmup %d, -steps %d, -rounds %d, -batch %d: want each ≥ 1", o.warmup, o.steps, o.rounds, o.batch))
+	}
 	if child != "" {
 		if child != "scl" {
 			fail(fmt.Errorf("-child %q: want scl", child))
