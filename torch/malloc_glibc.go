@@ -48,11 +48,12 @@ var keepOnce sync.Once
 // keeps its own freed memory; libtorch's intra-op threads allocate too, so the retained memory,
 // and with it the peak RSS, varies from run to run with how many arenas the threads spread
 // over. An earlier cap of one arena made the peak RSS steadier (width 64, fp32, the bench/train
-// step: 1.29–1.77 GB with glibc's default, 1.33–1.61 GB with one arena) but cost speed (the
-// threads then share one arena's lock, the likely reason): six alternating runs of that step, one arena against
-// eight, gave 21.8 against 23.5 images/s (medians; eight faster in five of the six pairs) at a
-// peak RSS of 1.26–1.39 against 1.27–1.43 GB, both below PyTorch's 1.7–1.8 GB on the same step
-// (bench/results/train-arena-ab.log). Go's own memory does not come from malloc.
+// step: 1.29–1.77 GB with glibc's default, 1.33–1.61 GB with one arena) but cost speed, the
+// threads then sharing one arena's lock being the likely reason: six alternating runs of that
+// step gave 21.8 images/s with one arena against 23.5 with eight (medians; eight faster in five
+// of the six pairs) at a peak RSS of 1.26–1.39 against 1.27–1.43 GB, both below PyTorch's
+// 1.7–1.8 GB on the same step (bench/results/train-arena-ab.log). Go's own memory does not come
+// from malloc.
 //
 // It does nothing without glibc, when the user tunes malloc already (GLIBC_TUNABLES,
 // MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_), or after the first call; it reports whether

@@ -154,23 +154,22 @@ func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 // memory traffic of one activation per ReLU; autograd's version counters would report a misuse
 // as an error at the backward pass, and the values are the same either way.
 func inPlaceReLU(net *models.Network) []bool {
+	// Every value but 0 (the network's input) is the output of exactly one node.
 	readers := make([]int, net.NumValues)
 	producer := make([]models.Op, net.NumValues)
-	made := make([]bool, net.NumValues)
 	for _, nd := range net.Nodes {
 		for _, v := range nd.Inputs {
 			readers[v]++
 		}
 		producer[nd.Output] = nd.Op
-		made[nd.Output] = true
 	}
 	marks := make([]bool, len(net.Nodes))
 	for i, nd := range net.Nodes {
-		if nd.Op != models.OpReLU || len(nd.Inputs) != 1 {
+		if nd.Op != models.OpReLU {
 			continue
 		}
 		v := nd.Inputs[0]
-		if v == 0 || v == net.Output || nd.Output == net.Output || !made[v] || readers[v] != 1 {
+		if v == 0 || v == net.Output || nd.Output == net.Output || readers[v] != 1 {
 			continue
 		}
 		switch producer[v] {
