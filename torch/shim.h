@@ -137,6 +137,15 @@ int scl_fused_adam(int n, const scl_tensor *params, const scl_tensor *grads,
 int scl_fused_lerp(int n, const scl_tensor *targets, const scl_tensor *sources, double beta,
                    char **err);
 
+/* scl_op_profile_start starts timing every dispatcher operator and autograd node on the thread
+ * that runs it (torch/opprofile.cpp); returns 1, or 0 with *err set (e.g. already running). */
+int scl_op_profile_start(char **err);
+
+/* scl_op_profile_stop stops the profiler and returns a malloc'd table, one line per operator
+ * name: "name\tcalls\ttotal_ns\tself_ns\n" (self: total minus the operator's children). NULL
+ * with *err set when it was not running. The caller frees the table with free(). */
+char *scl_op_profile_stop(char **err);
+
 /* scl_cuda_synchronize waits for all kernels on CUDA device `index`; no-op without CUDA. */
 void scl_cuda_synchronize(int index, char **err);
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/scl-dev/scl/data"
 	"github.com/scl-dev/scl/device"
+	"github.com/scl-dev/scl/torch"
 	"github.com/scl-dev/scl/train"
 )
 
@@ -65,16 +66,29 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 	var c0, c1 float64
 	var wall float64
 	var prof, atWarmup train.StepProfile
+	var opErr error
 	hook := func(p train.Progress) {
 		if p.Event != train.EventStep {
 			return
 		}
 		switch p.Step {
 		case o.warmup:
+			if o.ops > 0 {
+				opErr = torch.StartOpProfile()
+			}
 			t0, c0 = time.Now(), cpuSeconds()
 			atWarmup = prof
 		case o.warmup + o.steps:
 			wall, c1 = time.Since(t0).Seconds(), cpuSeconds()
+			if o.ops > 0 && opErr == nil {
+				var stats []torch.OpStat
+				if stats, opErr = torch.StopOpProfile(); opErr == nil {
+					m.Ops = map[string]float64{}
+					for _, st := range stats {
+						m.Ops[st.Name] = 1000 * st.Self.Seconds() / float64(o.steps)
+					}
+				}
+			}
 			m.PeakRSSMB = peakRSSMB()
 			m.Loss = p.Loss
 			m.Phases = phaseMillis(prof.Since(atWarmup))
@@ -84,6 +98,9 @@ func runSCL(o options, width int, precision string, threads, workers int) (measu
 		train.Hooks{Progress: hook, Profile: &prof})
 	if err != nil {
 		return m, err
+	}
+	if opErr != nil {
+		return m, fmt.Errorf("scl: operator profile: %w", opErr)
 	}
 	if res.Steps != o.warmup+o.steps || wall <= 0 {
 		return m, fmt.Errorf("scl: run stopped after %d of %d steps", res.Steps, o.warmup+o.steps)

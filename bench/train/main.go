@@ -32,6 +32,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
@@ -60,6 +61,9 @@ type measurement struct {
 	// Phases is the mean wall time per timed step of each phase of the step, in milliseconds,
 	// by the names train.Phase prints (both sides time the same phases).
 	Phases map[string]float64 `json:"phases_ms_per_step,omitempty"`
+	// Ops is, with -ops, the self time per timed step of each libtorch operator and backward
+	// node in milliseconds (scl: torch.StartOpProfile; PyTorch: torch.autograd.profiler).
+	Ops map[string]float64 `json:"ops_self_ms_per_step,omitempty"`
 }
 
 // totalRSS is the peak RSS of the process plus its worker processes (PyTorch's DataLoader).
@@ -87,6 +91,9 @@ type options struct {
 	python, script, device               string
 	// memoryFormat is scl's --memory-format (auto: its default).
 	memoryFormat string
+	// ops > 0 profiles the operators of the timed steps on both sides and prints the ops
+	// largest by self time of each main case.
+	ops int
 }
 
 func main() {
@@ -107,6 +114,7 @@ func main() {
 	flag.StringVar(&o.script, "script", "bench/train/torch_step.py", "the PyTorch implementation")
 	flag.StringVar(&o.device, "device", "cpu", "cpu or cuda[:N] (both sides)")
 	flag.StringVar(&o.memoryFormat, "memory-format", "auto", "scl's memory format: auto (its default), contiguous or channels-last")
+	flag.IntVar(&o.ops, "ops", 0, "profile every libtorch operator in the timed steps on both sides and print the N largest by self time (the profilers' overhead lowers both sides' images/s: attribute time with it, do not quote its ratios)")
 	// Child flags.
 	flag.IntVar(&width, "width", 64, "internal (child): ResNet base width")
 	flag.StringVar(&precision, "precision", "auto", "internal (child): precision")
@@ -117,6 +125,9 @@ func main() {
 	// end also keeps start-up costs out of the figures) is needed.
 	if o.warmup < 1 || o.steps < 1 || o.rounds < 1 || o.batch < 1 {
 		fail(fmt.Errorf("-warmup %d, -steps %d, -rounds %d, -batch %d: want each ≥ 1", o.warmup, o.steps, o.rounds, o.batch))
+	}
+	if o.ops < 0 {
+		fail(fmt.Errorf("-ops %d: want the number of operators to print (0: off)", o.ops))
 	}
 	if child != "" {
 		if child != "scl" {
@@ -256,13 +267,13 @@ func compare(o options, widthList, precList string, scaling bool) (bool, error) 
 			}
 		}
 	}
-	return report(cases, widths, autoPrec), nil
+	return report(o, cases, widths, autoPrec), nil
 }
 
 // measure runs one child: scl (this program with -child scl) or the PyTorch script.
 func measure(o options, self, side string, c *benchCase) (measurement, error) {
 	common := []string{"-device", o.device, "-width", strconv.Itoa(c.width), "-steps", strconv.Itoa(o.steps), "-warmup", strconv.Itoa(o.warmup),
-		"-batch", strconv.Itoa(o.batch), "-images", strconv.Itoa(o.images)}
+		"-batch", strconv.Itoa(o.batch), "-images", strconv.Itoa(o.images), "-ops", strconv.Itoa(o.ops)}
 	var cmd *exec.Cmd
 	if side == "scl" {
 		args := append([]string{"-child", "scl", "-precision", c.sclPrec, "-memory-format", o.memoryFormat}, common...)
@@ -360,7 +371,7 @@ func (c comparison) rounds() string {
 }
 
 // report prints the tables and checks the targets.
-func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
+func report(o options, cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 	fmt.Println()
 	fmt.Println("Medians over the rounds; a ratio is the median of the rounds' ratios (each round measures both sides back to back).")
 	fmt.Println()
@@ -378,6 +389,7 @@ func report(cases []*benchCase, widths []int, autoPrec train.Precision) bool {
 	for i, c := range cases {
 		if c.threads == 0 {
 			printPhases(c.name(), summaries[i].scl, summaries[i].py)
+			printOps(c.name(), summaries[i].scl, summaries[i].py, o.ops)
 		}
 	}
 	ok := true
@@ -434,4 +446,43 @@ func printPhases(name string, s, p measurement) {
 		fmt.Printf("| %s | %.1f | %.1f | %+.1f |\n", ph, a, b, b-a)
 	}
 	fmt.Printf("| total | %.1f | %.1f | %+.1f |\n", ts, tp, tp-ts)
+}
+
+// printOps prints, with -ops, the operators that take the most self time per step on either
+// side (the median round of each), largest first: the table that says which kernels a phase's
+// difference comes from. Names are libtorch's on both sides (dispatcher operators and autograd
+// nodes), so a row compares the same work.
+func printOps(name string, s, p measurement, top int) {
+	if top <= 0 || len(s.Ops) == 0 || len(p.Ops) == 0 {
+		return
+	}
+	names := map[string]bool{}
+	for _, side := range []map[string]float64{s.Ops, p.Ops} {
+		for _, n := range topKeys(side, top) {
+			names[n] = true
+		}
+	}
+	rows := slices.SortedFunc(maps.Keys(names), func(a, b string) int {
+		return cmp.Or(cmp.Compare(max(p.Ops[b], s.Ops[b]), max(p.Ops[a], s.Ops[a])), cmp.Compare(a, b))
+	})
+	fmt.Printf("\n%s, operator self time, ms per step (profiled: both sides slower than unprofiled):\n\n| operator | scl | PyTorch | PyTorch − scl |\n|---|---|---|---|\n", name)
+	var ts, tp float64
+	for _, v := range s.Ops {
+		ts += v
+	}
+	for _, v := range p.Ops {
+		tp += v
+	}
+	for _, n := range rows {
+		fmt.Printf("| %s | %.1f | %.1f | %+.1f |\n", n, s.Ops[n], p.Ops[n], p.Ops[n]-s.Ops[n])
+	}
+	fmt.Printf("| all operators | %.1f | %.1f | %+.1f |\n", ts, tp, tp-ts)
+}
+
+// topKeys returns the n keys of m with the largest values, largest first (ties by name).
+func topKeys(m map[string]float64, n int) []string {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b))
+	})
+	return keys[:min(n, len(keys))]
 }

@@ -44,3 +44,22 @@ func TestMedianAndRoundRatios(t *testing.T) {
 		t.Errorf("typical = %.1f images/s, %.1f CPU-s/image, %.0f MB; want 12, 0.1, 300", got.ImagesPerSec, got.CPUPerImage, got.PeakRSSMB)
 	}
 }
+
+// TestTopKeys checks the operator rows -ops picks: the n largest values, largest first, ties
+// by name, and every key when n exceeds them.
+func TestTopKeys(t *testing.T) {
+	m := map[string]float64{"aten::mm": 5, "aten::add": 1, "ConvolutionBackward0": 9, "aten::mul": 1}
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{
+		{0, []string{}},
+		{1, []string{"ConvolutionBackward0"}},
+		{3, []string{"ConvolutionBackward0", "aten::mm", "aten::add"}},
+		{9, []string{"ConvolutionBackward0", "aten::mm", "aten::add", "aten::mul"}},
+	} {
+		if got := topKeys(m, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("topKeys(n=%d) = %v, want %v", tc.n, got, tc.want)
+		}
+	}
+}

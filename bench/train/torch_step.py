@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--beta", type=float, default=0.995)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--ops", type=int, default=0,
+                    help="profile the timed steps' operators (torch.autograd.profiler) and report their self times")
     args = ap.parse_args()
     cpus = os.cpu_count() or 1
     threads = args.threads if args.threads > 0 else cpus
@@ -282,12 +284,15 @@ def main():
     worker_pids = [w.pid for w in getattr(it, "_workers", [])]
     t0 = c0 = None
     loss = None
+    prof = torch.autograd.profiler.profile() if args.ops > 0 else None
     for i in range(total_steps):
         if i == args.warmup:
             sync()
             t0 = time.perf_counter()
             c0 = time.process_time() + sum(proc_cpu_seconds(p) for p in worker_pids)
             clock["on"], clock["last"] = True, t0
+            if prof is not None:
+                prof.__enter__()
         try:
             views = next(it)
         except StopIteration:
@@ -297,6 +302,12 @@ def main():
     sync()
     wall = time.perf_counter() - t0
     cpu = time.process_time() + sum(proc_cpu_seconds(p) for p in worker_pids) - c0
+    ops = {}
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        # Self CPU time per operator name, in ms per timed step (the profiler reports µs).
+        for evt in prof.key_averages():
+            ops[evt.key] = ops.get(evt.key, 0.0) + evt.self_cpu_time_total / 1000 / args.steps
     main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_rss = sum(proc_peak_rss_mb(p) for p in worker_pids)
     images = args.steps * args.batch
@@ -305,7 +316,8 @@ def main():
         "threads": torch.get_num_threads(), "workers": workers, "steps": args.steps,
         "images_per_s": images / wall, "cpu_s_per_image": cpu / images, "wall_s": wall, "cpu_s": cpu,
         "peak_rss_mb": main_rss, "peak_rss_workers_mb": worker_rss, "loss": float(loss),
-        "phases_ms_per_step": {k: 1000 * v / args.steps for k, v in phases.items()}}), flush=True)
+        "phases_ms_per_step": {k: 1000 * v / args.steps for k, v in phases.items()},
+        **({"ops_self_ms_per_step": ops} if ops else {})}), flush=True)
     del it, dl
 
 

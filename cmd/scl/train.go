@@ -101,10 +101,25 @@ func runTrain(c *cli.Context) error {
 	if c.Bool(flagProfile) {
 		hooks.Profile = &train.StepProfile{}
 	}
+	var ops *opProfiler
+	if n := c.Int(flagProfileOps); n < 0 {
+		return fmt.Errorf("train: --%s %d: want the number of operators to print (0: off)", flagProfileOps, n)
+	} else if n > 0 {
+		ops = &opProfiler{top: n}
+		hooks.Progress = ops.wrap(hooks.Progress)
+	}
 	res, err := train.Run(ctx, cfg, d, hooks)
 	view.finish()
 	if hooks.Profile != nil && hooks.Profile.Steps > 0 {
 		fmt.Fprintf(out, "train: where the %d steps of this process went (wall time per phase):\n%s", hooks.Profile.Steps, hooks.Profile.Table())
+	}
+	if ops != nil {
+		table, perr := ops.finish(res.Steps)
+		if perr != nil {
+			fmt.Fprintf(out, "train: operator profile: %v\n", perr)
+		} else if table != "" {
+			fmt.Fprint(out, table)
+		}
 	}
 	if err != nil {
 		return err

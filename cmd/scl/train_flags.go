@@ -83,6 +83,7 @@ const (
 	flagPlot           = "plot"
 	flagNoProgress     = "no-progress"
 	flagProfile        = "profile"
+	flagProfileOps     = "profile-ops"
 	flagTrainLimit     = "limit"
 	flagSaveEncoderDir = "save_model_dir"
 	flagDistBackend    = "dist-backend"
@@ -174,6 +175,7 @@ func trainFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
 		&cli.BoolFlag{Name: flagNoProgress, Category: "run", Usage: "print log lines instead of a progress bar"},
 		&cli.BoolFlag{Name: flagProfile, Category: "run", Usage: "time each phase of every step (data wait, forward passes, loss, backward, optimizer, EMA) and print the table at the end (CPU: exact; CUDA: only the total, kernels run asynchronously)"},
+		&cli.IntFlag{Name: flagProfileOps, Category: "run", Usage: "time every libtorch operator and backward node from the second step to the end and print the N largest by self time, per step (0: off; CPU: exact; CUDA: launch times only)"},
 		&cli.StringFlag{Name: flagDistBackend, Value: "auto", Category: "run",
 			Usage: "data-parallel backend when launched by torchrun/Slurm (RANK, WORLD_SIZE, …): auto (NCCL on CUDA, Gloo on CPU), gloo or nccl"},
 		&cli.DurationFlag{Name: flagDistTimeout, Category: "run", Usage: "timeout of rendezvous and collectives (0: 5m)"},

@@ -1,0 +1,88 @@
+//go:build !notorch
+
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/scl-dev/scl/torch"
+	"github.com/scl-dev/scl/train"
+)
+
+// opProfiler is scl train's --profile-ops: it starts libtorch's operator timing when the first
+// step has finished (the first step pays one-time costs: allocations, kernel selection) and
+// prints the largest operators by self time, per profiled step, when the run ends.
+type opProfiler struct {
+	top       int
+	startStep int64 // the step after which profiling started; -1 before
+	startErr  error
+	running   bool
+}
+
+// wrap returns a progress hook that starts the profile after the first step it sees, then
+// calls next.
+func (o *opProfiler) wrap(next func(train.Progress)) func(train.Progress) {
+	o.startStep = -1
+	return func(p train.Progress) {
+		if p.Event == train.EventStep && !o.running && o.startErr == nil {
+			if o.startErr = torch.StartOpProfile(); o.startErr == nil {
+				o.running, o.startStep = true, int64(p.Step)
+			}
+		}
+		if next != nil {
+			next(p)
+		}
+	}
+}
+
+// finish stops the profile and formats it for a run that ended at step last; "" when no step
+// was profiled.
+func (o *opProfiler) finish(last int) (string, error) {
+	if o.startErr != nil {
+		return "", o.startErr
+	}
+	if !o.running {
+		return "", nil
+	}
+	o.running = false
+	stats, err := torch.StopOpProfile()
+	if err != nil {
+		return "", err
+	}
+	steps := int64(last) - o.startStep
+	if steps <= 0 || len(stats) == 0 {
+		return "", nil
+	}
+	return opTable(stats, o.startStep+1, int64(last), o.top), nil
+}
+
+// opTable formats the top operators of a profile of steps from to to (inclusive): milliseconds of
+// self and total time per step, calls per step and each one's share of all the self time.
+func opTable(stats []torch.OpStat, from, to int64, top int) string {
+	steps := to - from + 1
+	var all float64
+	for _, s := range stats {
+		all += s.Self.Seconds()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "train: the %d largest of %d libtorch operators and backward nodes in steps %d-%d (self: without the operators each one called), per step:\n",
+		min(top, len(stats)), len(stats), from, to)
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "operator\tself ms\ttotal ms\tcalls\tself share\t")
+	per := float64(steps)
+	for i, s := range stats {
+		if i == top {
+			break
+		}
+		share := 0.0
+		if all > 0 {
+			share = 100 * s.Self.Seconds() / all
+		}
+		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%.1f\t%.1f%%\t\n", s.Name, 1000*s.Self.Seconds()/per, 1000*s.Total.Seconds()/per, float64(s.Calls)/per, share)
+	}
+	fmt.Fprintf(w, "all operators\t%.2f\t\t\t100.0%%\t\n", 1000*all/per)
+	w.Flush()
+	return b.String()
+}
