@@ -63,6 +63,17 @@ declare -A rows=(
   [x_o128]="s936 ${recipe[*]} --proj-hidden-dim 128 --proj-out-dim 128"
   [x_b995]="s936 ${recipe[*]} --proj-hidden-dim 128 --beta 0.995"
   [x_wd0]="s936 ${recipe[*]} --proj-hidden-dim 128 --weight-decay 0"
+  # Sixth round, at the demo's horizon: 2,400 steps is what its 10 minutes make (2,317-3,044 in
+  # the 2026-12-03 runs), on top of the recipe with projector hidden size 128.
+  [y_base]="s2400 ${recipe[*]} --proj-hidden-dim 128"
+  [y_b995]="s2400 ${recipe[*]} --proj-hidden-dim 128 --beta 0.995"
+  [y_lr1]="s2400 ${recipe[*]} --proj-hidden-dim 128 --lr 1e-3"
+  [y_c2j]="s2400 ${recipe[*]} --proj-hidden-dim 128 --global-crop-scale 0.2,1 --jitter-strength 1.25"
+  [y_p256]="s2400 ${recipe[*]} --proj-hidden-dim 256"
+  [y_pc]="s2400 ${recipe[*]} --proj-hidden-dim 256 --global-crop-scale 0.2,1 --jitter-strength 1.25"
+  [y_base43]="s2400 ${recipe[*]} --proj-hidden-dim 128 --seed 43"
+  [y_pc43]="s2400 ${recipe[*]} --proj-hidden-dim 256 --global-crop-scale 0.2,1 --jitter-strength 1.25 --seed 43"
+  [y_p256s43]="s2400 ${recipe[*]} --proj-hidden-dim 256 --seed 43"
   # Seed 43: the recipe and its best third-round change again, for the run-to-run noise.
   [q_base43]="s936 ${recipe[*]} --seed 43"
   [q_p128s43]="s936 ${recipe[*]} --proj-hidden-dim 128 --seed 43"
@@ -70,7 +81,8 @@ declare -A rows=(
 order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_base r_beta r_lr4 r_proj t_base t_s2w32 t_b256 t_w24 r_adamw
   q_b97 q_j05 q_c5 q_wsd q_g3 q_p256 q_a0 q_gam05 q_gam2 q_p128 q_base43 q_p128s43 q_p64 q_p128o32
   p_s10 p_s10b10 p_b3 x_l256 x_lars1 x_lars3 x_wu3 x_c2 x_j125 x_sol
-  x_o128 x_b995 x_wd0)
+  x_o128 x_b995 x_wd0 y_base y_b995 y_lr1 y_c2j y_p256
+  y_pc y_base43 y_pc43 y_p256s43)
 [ $# -gt 0 ] && order=("$@")
 scripts/setup.sh
 mkdir -p "$out" bin
