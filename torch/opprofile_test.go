@@ -18,6 +18,17 @@ func opsByName(stats []torch.OpStat) map[string]torch.OpStat {
 	return m
 }
 
+// squarePair returns two n×n standard normal float32 matrices owned by s.
+func squarePair(t *testing.T, s *torch.Scope, n int64) (*torch.Tensor, *torch.Tensor) {
+	t.Helper()
+	o := torch.Opts{DType: torch.Float32}
+	a, b := s.Randn(o, n, n), s.Randn(o, n, n)
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return a, b
+}
+
 // TestOpProfileTimesOperators profiles a loop of matrix products and checks the profile against
 // a clock read from outside: the calls counted, aten::mm's total time between most of the loop's
 // wall time and all of it, self ≤ total for every operator, and the self times summing to no
@@ -26,11 +37,7 @@ func TestOpProfileTimesOperators(t *testing.T) {
 	checkLive(t)
 	s := torch.NewScope()
 	defer s.Close()
-	o := torch.Opts{DType: torch.Float32}
-	a, b := s.Randn(o, 384, 384), s.Randn(o, 384, 384)
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
+	a, b := squarePair(t, s, 384)
 	if _, err := torch.StopOpProfile(); err == nil {
 		t.Error("StopOpProfile before StartOpProfile: no error")
 	}
@@ -99,8 +106,7 @@ func TestOpProfileSplitsBackwardNodes(t *testing.T) {
 	checkLive(t)
 	s := torch.NewScope()
 	defer s.Close()
-	o := torch.Opts{DType: torch.Float32}
-	a, b := s.Randn(o, 256, 256), s.Randn(o, 256, 256)
+	a, b := squarePair(t, s, 256)
 	if err := b.SetRequiresGrad(true); err != nil {
 		t.Fatal(err)
 	}

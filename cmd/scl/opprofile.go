@@ -16,9 +16,8 @@ import (
 // prints the largest operators by self time, per profiled step, when the run ends.
 type opProfiler struct {
 	top       int
-	startStep int64 // the step after which profiling started; -1 before
+	startStep int64 // the step after which profiling started; -1 while not running
 	startErr  error
-	running   bool
 }
 
 // wrap returns a progress hook that starts the profile after the first step it sees, then
@@ -26,9 +25,9 @@ type opProfiler struct {
 func (o *opProfiler) wrap(next func(train.Progress)) func(train.Progress) {
 	o.startStep = -1
 	return func(p train.Progress) {
-		if p.Event == train.EventStep && !o.running && o.startErr == nil {
+		if p.Event == train.EventStep && o.startStep < 0 && o.startErr == nil {
 			if o.startErr = torch.StartOpProfile(); o.startErr == nil {
-				o.running, o.startStep = true, int64(p.Step)
+				o.startStep = int64(p.Step)
 			}
 		}
 		if next != nil {
@@ -43,10 +42,9 @@ func (o *opProfiler) finish(last int) (string, error) {
 	if o.startErr != nil {
 		return "", o.startErr
 	}
-	if !o.running {
+	if o.startStep < 0 {
 		return "", nil
 	}
-	o.running = false
 	stats, err := torch.StopOpProfile()
 	if err != nil {
 		return "", err
