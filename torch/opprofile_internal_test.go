@@ -3,6 +3,7 @@
 package torch
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,20 @@ func TestParseOpProfile(t *testing.T) {
 				{Name: "AddBackward0", Calls: 1, Total: 900 * time.Nanosecond, Self: 100 * time.Nanosecond},
 			},
 		},
+		{
+			name: "call paths attach to their operator, largest self first",
+			text: "aten::copy_\t3\t900\t800\n" +
+				"aten::copy_\t1\t100\t100\t\n" +
+				"aten::copy_\t2\t800\t700\tConvolutionBackward0 > aten::contiguous\n",
+			want: []OpStat{{
+				Name: "aten::copy_", Calls: 3, Total: 900 * time.Nanosecond, Self: 800 * time.Nanosecond,
+				Paths: []OpPath{
+					{Path: "ConvolutionBackward0 > aten::contiguous", Calls: 2, Total: 800 * time.Nanosecond, Self: 700 * time.Nanosecond},
+					{Path: "", Calls: 1, Total: 100 * time.Nanosecond, Self: 100 * time.Nanosecond},
+				},
+			}},
+		},
+		{name: "path of an unknown operator", text: "aten::mm\t2\t5000\t4000\naten::add\t1\t1\t1\t\n", wantErr: "line 2"},
 		{name: "missing field", text: "aten::mm\t2\t5000\n", wantErr: "line 1"},
 		{name: "not a number", text: "aten::mm\t2\t5000\t4000\naten::add\tx\t1\t1\n", wantErr: "line 2 field 2"},
 	}
@@ -41,13 +56,8 @@ func TestParseOpProfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != len(c.want) {
-				t.Fatalf("got %+v, want %+v", got, c.want)
-			}
-			for i := range got {
-				if got[i] != c.want[i] {
-					t.Errorf("[%d]: got %+v, want %+v", i, got[i], c.want[i])
-				}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("got %+v, want %+v", got, c.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@
 package torch_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,9 @@ func TestOpProfileTimesOperators(t *testing.T) {
 	}
 	if mm.Calls != n {
 		t.Errorf("aten::mm calls: got %d, want %d", mm.Calls, n)
+	}
+	if len(mm.Paths) != 1 || mm.Paths[0].Path != "" || mm.Paths[0].Calls != n {
+		t.Errorf("aten::mm call paths %+v: want all %d calls at top level (path \"\")", mm.Paths, n)
 	}
 	if mm.Total > wall || mm.Total < wall*7/10 {
 		t.Errorf("aten::mm total %v for a loop of %d products that took %v: want between 70%% and 100%% of it", mm.Total, n, wall)
@@ -133,5 +137,19 @@ func TestOpProfileSplitsBackwardNodes(t *testing.T) {
 	}
 	if node.Total < mm.Total || node.Self >= node.Total-mm.Self {
 		t.Errorf("MmBackward0 total %v self %v, aten::mm total %v self %v: want the product inside the node", node.Total, node.Self, mm.Total, mm.Self)
+	}
+	// The gradient's product ran inside the node: its call path says so, and the paths
+	// together account for every call.
+	var calls int64
+	var self time.Duration
+	for _, p := range mm.Paths {
+		calls += p.Calls
+		self += p.Self
+		if !strings.Contains(p.Path, "MmBackward0") {
+			t.Errorf("aten::mm under %q: want every product of the backward pass inside MmBackward0", p.Path)
+		}
+	}
+	if calls != mm.Calls || self != mm.Self {
+		t.Errorf("aten::mm paths add up to %d calls, %v self; the operator has %d, %v", calls, self, mm.Calls, mm.Self)
 	}
 }

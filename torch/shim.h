@@ -142,7 +142,9 @@ int scl_fused_lerp(int n, const scl_tensor *targets, const scl_tensor *sources, 
 int scl_op_profile_start(char **err);
 
 /* scl_op_profile_stop stops the profiler and returns a malloc'd table, one line per operator
- * name: "name\tcalls\ttotal_ns\tself_ns\n" (self: total minus the operator's children). NULL
+ * name: "name\tcalls\ttotal_ns\tself_ns\n" (self: total minus the operator's children), then
+ * one per operator and call path: the same four fields and "\tpath" (the enclosing calls'
+ * names joined by " > ", outermost first; empty at top level). NULL
  * with *err set when it was not running. The caller frees the table with free(). */
 char *scl_op_profile_stop(char **err);
 

@@ -82,5 +82,37 @@ func opTable(stats []torch.OpStat, from, to int64, top int) string {
 	}
 	fmt.Fprintf(w, "all operators\t%.2f\t\t\t100.0%%\t\n", 1000*all/per)
 	w.Flush()
+	writeOpPaths(&b, stats[:min(top, len(stats))], per)
 	return b.String()
+}
+
+// minPathShare is the smallest share of an operator's self time a call path needs to be listed.
+const minPathShare = 0.05
+
+// writeOpPaths lists where the operators ran, for those called from inside other calls: each
+// call path with at least minPathShare of the operator's self time, largest first, in ms per
+// step and as a share.
+func writeOpPaths(b *strings.Builder, stats []torch.OpStat, per float64) {
+	header := false
+	for _, s := range stats {
+		if s.Self <= 0 || len(s.Paths) == 0 || (len(s.Paths) == 1 && s.Paths[0].Path == "") {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(b, "train: where they ran (call paths, outermost call first; at least 5% of the operator's self time):")
+			header = true
+		}
+		fmt.Fprintf(b, "  %s\n", s.Name)
+		for _, p := range s.Paths {
+			share := p.Self.Seconds() / s.Self.Seconds()
+			if share < minPathShare {
+				break // sorted by self time
+			}
+			path := p.Path
+			if path == "" {
+				path = "(called by scl)"
+			}
+			fmt.Fprintf(b, "    %7.2f ms %5.1f%%  %s\n", 1000*p.Self.Seconds()/per, 100*share, path)
+		}
+	}
 }
