@@ -242,6 +242,13 @@ type Config struct {
 	ProjHidden, ProjOut int
 	// ImageSize is the global view size s in pixels; the local views are int(s·3/7).
 	ImageSize int
+	// EvalImageSize is the encoder's input size downstream (0: ImageSize): the kNN monitor's
+	// and the probe's images are resized to it, and it is the preprocessing checkpoints record
+	// for scl export and scl embed. Training on views smaller than the images and encoding
+	// the images at their own size is cheaper per step and sees objects at the apparent size
+	// the random crops made them (Touvron et al. 2019, "Fixing the train-test resolution
+	// discrepancy").
+	EvalImageSize int `json:",omitzero"`
 
 	// GlobalViews and LocalViews are G and Lc (2 and 4).
 	GlobalViews, LocalViews int
@@ -406,6 +413,15 @@ func (c Config) ModelStem() models.Stem {
 	return models.StemImageNet
 }
 
+// DownstreamImageSize is the input size the encoder is evaluated and exported at:
+// EvalImageSize, or ImageSize when that is 0.
+func (c Config) DownstreamImageSize() int {
+	if c.EvalImageSize > 0 {
+		return c.EvalImageSize
+	}
+	return c.ImageSize
+}
+
 // LocalSize returns the local view size: int(s·3/7) (SPEC §6) unless Views sets it.
 func (c Config) LocalSize() int { return c.Views.LocalSide(c.ImageSize) }
 
@@ -436,6 +452,9 @@ func (c Config) Validate() error {
 	}
 	if c.ImageSize < 7 {
 		bad("image size %d: want ≥ 7 (local views are int(s·3/7) pixels)", c.ImageSize)
+	}
+	if c.EvalImageSize != 0 && c.EvalImageSize < 7 {
+		bad("evaluation image size %d: want ≥ 7, or 0 for the image size", c.EvalImageSize)
 	}
 	if _, err := multicrop.Pairs(c.GlobalViews, c.LocalViews); err != nil {
 		errs = append(errs, fmt.Errorf("train: views: %w", err))

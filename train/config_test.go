@@ -74,6 +74,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"beta time horizon without a budget", func(c *Config) { c.BetaHorizon = HorizonTime }, "beta horizon time needs a time budget"},
 		{"beta horizon", func(c *Config) { c.BetaHorizon = "weeks" }, "beta horizon"},
 		{"views", func(c *Config) { c.Views.LocalScale = [2]float64{0.5, 0.1} }, "local crop scale"},
+		{"evaluation image size", func(c *Config) { c.EvalImageSize = 5 }, "evaluation image size 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

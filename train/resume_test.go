@@ -18,6 +18,8 @@ var resumeMechanics = map[string]bool{
 	"Threads": true, "OutDir": true, "CheckpointEvery": true, "CheckpointAt": true, "KeepCheckpoints": true,
 	"Resume": true, "ResumeOverride": true, "LogEvery": true, "Plot": true, "EvalEvery": true,
 	"EvalK": true,
+	// The downstream input size changes what is evaluated and exported, not the training.
+	"EvalImageSize": true,
 	// The memory layout changes only rounding.
 	"MemoryFormat": true,
 }

@@ -285,6 +285,32 @@ func TestRunPeriodicEvaluation(t *testing.T) {
 	}
 }
 
+// TestRunEvaluatesAtTheDownstreamSize trains on 16-pixel views of the 28-pixel images with
+// EvalImageSize 28: the monitor and the probe encode the images at 28 pixels, and the
+// checkpoint records a 28×28 input for scl export and scl embed.
+func TestRunEvaluatesAtTheDownstreamSize(t *testing.T) {
+	c := fashionConfig(t)
+	c.ImageSize, c.EvalImageSize = 16, 28
+	c.MaxSteps = 2
+	c.EvalK = 10
+	d := Data{Train: fashionSubset(t, "train", 32), Name: "fashion_mnist", Workers: 1, Probe: true,
+		Eval: EvalSplits{Train: fashionSubset(t, "train", 100), Test: fashionSubset(t, "test", 50)}}
+	res, err := Run(context.Background(), c, d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Eval["probe_top1"]; !ok {
+		t.Errorf("final evaluation %v: want a probe score", res.Eval)
+	}
+	cfg, err := checkpoint.LoadConfig(res.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Data.Height != 28 || cfg.Data.Width != 28 {
+		t.Errorf("checkpoint preprocessing %d×%d, want the downstream 28×28 (views were 16)", cfg.Data.Height, cfg.Data.Width)
+	}
+}
+
 // TestRunTimeHorizonEndsTheCosineAtTheBudget runs a cosine schedule over a 6-second budget: the
 // learning rate must fall from near its peak to near 0 by the last step, which an epochs
 // horizon (100 epochs) would not do.

@@ -97,7 +97,7 @@ func (t *Trainer) Checkpoint(dataset string) (*checkpoint.Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: encode state: %w", err)
 	}
-	pre := preprocess.Default(t.cfg.ImageSize, t.cfg.InChannels, dataset)
+	pre := preprocess.Default(t.cfg.DownstreamImageSize(), t.cfg.InChannels, dataset)
 	return &checkpoint.Checkpoint{
 		Config: checkpoint.Config{Format: checkpoint.Format, Version: checkpoint.Version, Model: mcfg,
 			Data: pre, Step: int64(t.step), Train: raw},

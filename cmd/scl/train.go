@@ -83,6 +83,9 @@ func runTrain(c *cli.Context) error {
 	fmt.Fprintf(out, "train: %s (%s stem, width %d) on %s: %d images, %d×%d, %d+%d views, batch %d, %s, %s",
 		cfg.Encoder, stemName(cfg), cfg.Width, d.Name, d.Train.Len(), cfg.ImageSize, cfg.ImageSize,
 		cfg.GlobalViews, cfg.LocalViews, cfg.BatchSize, cfg.Optimizer, cfg.Precision)
+	if e := cfg.DownstreamImageSize(); e != cfg.ImageSize {
+		fmt.Fprintf(out, ", evaluated and exported at %d×%d", e, e)
+	}
 	if sess != nil {
 		fmt.Fprintf(out, ", %d processes (%s)", sess.World(), sess.Env().Source)
 	}

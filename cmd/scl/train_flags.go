@@ -80,6 +80,7 @@ const (
 	flagEvalLimit      = "eval-limit"
 	flagProbe          = "probe-at-end"
 	flagEvalHoldout    = "eval-holdout"
+	flagEvalImageSize  = "eval-image-size"
 	flagPlot           = "plot"
 	flagNoProgress     = "no-progress"
 	flagProfile        = "profile"
@@ -188,6 +189,8 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagEvalK, Value: d.EvalK, Category: "evaluation", Usage: "k of the kNN monitor"},
 		&cli.IntFlag{Name: flagEvalLimit, Value: 10000, Category: "evaluation", Usage: "use at most N images of each evaluation split (0: all)"},
 		&cli.BoolFlag{Name: flagProbe, Category: "evaluation", Usage: "fit the linear probe on the evaluation split at the end"},
+		&cli.IntFlag{Name: flagEvalImageSize, Category: "evaluation",
+			Usage: "input size of the encoder downstream: the kNN monitor, the probe and the checkpoints' preprocessing for scl export and embed (default: the data set's size when the views are smaller, else --image-size)"},
 		&cli.IntFlag{Name: flagEvalHoldout, Category: "evaluation",
 			Usage: "score the kNN monitor and the probe on the last N images of the evaluation set's train split (a validation split for choosing settings; the others are the memory) instead of its test split"},
 	}...)
@@ -203,6 +206,10 @@ func configFromFlags(c *cli.Context) (train.Config, error) {
 	}
 	if cfg.ImageSize == 0 {
 		return cfg, fmt.Errorf("train: data set %q has no standard image size: set --%s", dataset, flagImageSize)
+	}
+	cfg.EvalImageSize = c.Int(flagEvalImageSize)
+	if native := data.ImageSizeFor(dataset); !c.IsSet(flagEvalImageSize) && native > cfg.ImageSize {
+		cfg.EvalImageSize = native // views smaller than the images: encode the images as they are
 	}
 	arch, err := train.ParseEncoder(c.String(flagEncoder))
 	if err != nil {

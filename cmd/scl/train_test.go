@@ -102,6 +102,23 @@ func TestReferenceREADMECommands(t *testing.T) {
 			},
 		},
 		{
+			"views smaller than the images: evaluated at the images' size",
+			strings.Fields(`--dataset fashion_mnist --image-size 20`),
+			func(c train.Config) bool {
+				return c.ImageSize == 20 && c.EvalImageSize == 28 && c.DownstreamImageSize() == 28
+			},
+		},
+		{
+			"evaluation size asked for",
+			strings.Fields(`--dataset fashion_mnist --image-size 20 --eval-image-size 20`),
+			func(c train.Config) bool { return c.ImageSize == 20 && c.DownstreamImageSize() == 20 },
+		},
+		{
+			"views of the images' size or larger: evaluated at the views' size",
+			strings.Fields(`--dataset fashion_mnist --image-size 32`),
+			func(c train.Config) bool { return c.ImageSize == 32 && c.EvalImageSize == 0 && c.DownstreamImageSize() == 32 },
+		},
+		{
 			"checkpoint times and the stride-2 stem",
 			strings.Fields(`--checkpoint-at 5m,10m,1h30m --stem cifar-s2`),
 			func(c train.Config) bool {
