@@ -116,7 +116,9 @@ func TestReferenceREADMECommands(t *testing.T) {
 		{
 			"views of the images' size or larger: evaluated at the views' size",
 			strings.Fields(`--dataset fashion_mnist --image-size 32`),
-			func(c train.Config) bool { return c.ImageSize == 32 && c.EvalImageSize == 0 && c.DownstreamImageSize() == 32 },
+			func(c train.Config) bool {
+				return c.ImageSize == 32 && c.EvalImageSize == 0 && c.DownstreamImageSize() == 32
+			},
 		},
 		{
 			"checkpoint times and the stride-2 stem",
