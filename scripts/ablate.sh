@@ -77,11 +77,14 @@ declare -A rows=(
   [y_p256s43]="s2400 ${recipe[*]} --proj-hidden-dim 256 --seed 43"
   # Seventh round, at the demo's horizon on top of the sixth round's recipe (y_pc). Smaller views
   # cost less per step: 20-pixel views make about 1.46× the steps of 28-pixel ones in the same
-  # time (2026-12-03, 200-step runs), 24-pixel ones 1.07×, so their rows get those steps; the
-  # images are still encoded at 28 pixels for the monitor and the probe.
+  # time, 16-pixel ones 1.72×, 24-pixel ones 1.0-1.07× (2026-12-03, 200- and 250-step runs), so
+  # their rows get those steps; the images are still encoded at 28 pixels for the monitor and
+  # the probe.
   [z_s20]="s3500 ${pc[*]} --image-size 20 --eval-image-size 28"
   [z_s24]="s2570 ${pc[*]} --image-size 24 --eval-image-size 28"
   [z_p512]="s2400 ${pc[*]} --proj-hidden-dim 512"
+  [z_s20s43]="s3500 ${pc[*]} --image-size 20 --eval-image-size 28 --seed 43"
+  [z_s16]="s4100 ${pc[*]} --image-size 16 --eval-image-size 28"
   # Seed 43: the recipe and its best third-round change again, for the run-to-run noise.
   [q_base43]="s936 ${recipe[*]} --seed 43"
   [q_p128s43]="s936 ${recipe[*]} --proj-hidden-dim 128 --seed 43"
@@ -90,7 +93,7 @@ order=(base gentle nolocal nl_cos nl_g nl_g_lr2 nl_g_b128 nl_g_in nl_g_s16 r_bas
   q_b97 q_j05 q_c5 q_wsd q_g3 q_p256 q_a0 q_gam05 q_gam2 q_p128 q_base43 q_p128s43 q_p64 q_p128o32
   p_s10 p_s10b10 p_b3 x_l256 x_lars1 x_lars3 x_wu3 x_c2 x_j125 x_sol
   x_o128 x_b995 x_wd0 y_base y_b995 y_lr1 y_c2j y_p256
-  y_pc y_base43 y_pc43 y_p256s43 z_s20 z_s24 z_p512)
+  y_pc y_base43 y_pc43 y_p256s43 z_s20 z_s24 z_p512 z_s20s43 z_s16)
 [ $# -gt 0 ] && order=("$@")
 scripts/setup.sh
 mkdir -p "$out" bin

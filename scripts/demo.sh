@@ -55,7 +55,7 @@ done
 case "$recipe" in
   scl) recipe_flags=(--width 16 --batch-size 128 --optimizer adam --lr 2e-3 --beta 0.99 --gamma 1 --alpha 1
     --num-global-views 2 --num-local-views 0 --global-crop-scale 0.2,1 --jitter-strength 1.25 --blur-prob 0 --solarize-prob 0
-    --proj-hidden-dim 256) ;;
+    --proj-hidden-dim 256 --image-size 20 --eval-image-size 28) ;;
   reference) recipe_flags=(--width 64 --batch-size 64 --optimizer adam --lr 3e-4 --beta 0.99 --gamma 1 --alpha 1
     --num-global-views 2 --num-local-views 4) ;;
   *) echo "demo: --recipe $recipe: want scl or reference" >&2; exit 2 ;;
