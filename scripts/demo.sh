@@ -78,10 +78,15 @@ resume=()
 if compgen -G "$out/run/checkpoints/step-*" >/dev/null; then resume=(--resume auto); fi
 # --checkpoint-every is large so that only the step-0 checkpoint (the random-init baseline)
 # and the final one are written; --keep-checkpoints 0 keeps both.
-$scl train --dataset fashion_mnist --encoder resnet18 --stem cifar "${train_flags[@]}" \
+if ! $scl train --dataset fashion_mnist --encoder resnet18 --stem cifar "${train_flags[@]}" \
   --epochs 100 --max-time "$budget" --checkpoint-every 100000000 --keep-checkpoints 0 \
   --seed "$seed" --device "$device" --eval-dataset fashion_mnist --eval-holdout 10000 --eval-limit 10000 \
-  --eval-every 1000 --out "$out/run" "${resume[@]}"
+  --eval-every 1000 --out "$out/run" "${resume[@]}"; then
+  if [ ${#resume[@]} -gt 0 ]; then
+    echo "demo: $out/run holds an earlier run, which this one resumes; if scl train refused it for changed settings (a demo of an older recipe), move $out aside or pass --out DIR" >&2
+  fi
+  exit 1
+fi
 
 ckpts=("$out"/run/checkpoints/step-*)
 random_ckpt=${ckpts[0]}
