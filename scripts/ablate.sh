@@ -16,6 +16,7 @@ out=${1:-out/ablate}
 shift || true
 gentle=(--global-crop-scale 0.3,1 --blur-prob 0 --solarize-prob 0)
 recipe=(--num-local-views 0 "${gentle[@]}" --batch-size 128 --lr 2e-3)
+# The sixth round's recipe (row y_pc), which the seventh round builds on.
 pc=("${recipe[@]}" --proj-hidden-dim 256 --global-crop-scale 0.2,1 --jitter-strength 1.25)
 declare -A rows=(
   [base]="5m"
@@ -71,9 +72,9 @@ declare -A rows=(
   [y_lr1]="s2400 ${recipe[*]} --proj-hidden-dim 128 --lr 1e-3"
   [y_c2j]="s2400 ${recipe[*]} --proj-hidden-dim 128 --global-crop-scale 0.2,1 --jitter-strength 1.25"
   [y_p256]="s2400 ${recipe[*]} --proj-hidden-dim 256"
-  [y_pc]="s2400 ${recipe[*]} --proj-hidden-dim 256 --global-crop-scale 0.2,1 --jitter-strength 1.25"
+  [y_pc]="s2400 ${pc[*]}"
   [y_base43]="s2400 ${recipe[*]} --proj-hidden-dim 128 --seed 43"
-  [y_pc43]="s2400 ${recipe[*]} --proj-hidden-dim 256 --global-crop-scale 0.2,1 --jitter-strength 1.25 --seed 43"
+  [y_pc43]="s2400 ${pc[*]} --seed 43"
   [y_p256s43]="s2400 ${recipe[*]} --proj-hidden-dim 256 --seed 43"
   # Seventh round, at the demo's horizon on top of the sixth round's recipe (y_pc). Smaller views
   # cost less per step: 20-pixel views make about 1.46× the steps of 28-pixel ones in the same

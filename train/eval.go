@@ -18,9 +18,8 @@ import (
 
 // Features runs the target encoder in evaluation mode (BatchNorm running statistics), without
 // gradients, over every image of d (inference transform: resize to Config.DownstreamImageSize,
-// normalise)
-// and returns the features row-major [N, D] and the labels. Downstream features come from the
-// target encoder (SPEC §3). The networks are left in training mode afterwards.
+// normalise) and returns the features row-major [N, D] and the labels. Downstream features come
+// from the target encoder (SPEC §3). The networks are left in training mode afterwards.
 func (t *Trainer) Features(ctx context.Context, d data.Dataset, workers int) ([]float32, int, []int64, error) {
 	tf := preprocess.Default(t.cfg.DownstreamImageSize(), t.cfg.InChannels, "")
 	if err := tf.Validate(); err != nil {

@@ -5,6 +5,7 @@ package train
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,9 +286,43 @@ func TestRunPeriodicEvaluation(t *testing.T) {
 	}
 }
 
+// TestFeaturesUseTheDownstreamSize encodes the same images with three untrained networks from
+// one seed (the weights do not depend on the view size): one of 16-pixel views evaluated at 28
+// pixels must give the features of one of 28-pixel views, which are evaluated at their own
+// size, and not those of one of 16-pixel views evaluated at 16.
+func TestFeaturesUseTheDownstreamSize(t *testing.T) {
+	d := fashionSubset(t, "test", 8)
+	features := func(image, eval int) []float32 {
+		c := fashionConfig(t)
+		c.ImageSize, c.EvalImageSize = image, eval
+		f, _, _, err := newTrainer(t, c, 4).Features(context.Background(), d, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	want, got, small := features(28, 0), features(16, 28), features(16, 0)
+	maxDiff := func(a, b []float32) float64 {
+		if len(a) != len(b) {
+			t.Fatalf("feature lengths %d and %d", len(a), len(b))
+		}
+		m := 0.0
+		for i := range a {
+			m = max(m, math.Abs(float64(a[i]-b[i])))
+		}
+		return m
+	}
+	if diff := maxDiff(got, want); diff > 1e-5 {
+		t.Errorf("16-pixel views evaluated at 28: features differ from the 28-pixel network's by up to %g", diff)
+	}
+	if diff := maxDiff(small, want); diff < 1e-3 {
+		t.Errorf("evaluated at 16 and at 28, the features differ by only %g: the test cannot tell the sizes apart", diff)
+	}
+}
+
 // TestRunEvaluatesAtTheDownstreamSize trains on 16-pixel views of the 28-pixel images with
-// EvalImageSize 28: the monitor and the probe encode the images at 28 pixels, and the
-// checkpoint records a 28×28 input for scl export and scl embed.
+// EvalImageSize 28: the monitor and the probe run (at 28 pixels: TestFeaturesUseTheDownstreamSize),
+// and the checkpoint records a 28×28 input for scl export and scl embed.
 func TestRunEvaluatesAtTheDownstreamSize(t *testing.T) {
 	c := fashionConfig(t)
 	c.ImageSize, c.EvalImageSize = 16, 28
