@@ -8,8 +8,9 @@
 // or within an ulp), and split all the tensors, laid end to end, across libtorch's intra-op
 // threads in one parallel region per call.
 //
-// Each kernel first checks every tensor (CPU, contiguous, of its parameter's dtype — float32 or
-// float64 — and size) and returns 0 without writing anything when one does not qualify; the
+// Each kernel first checks every tensor (CPU, dense in its parameter's memory layout —
+// contiguous or channels-last — of its parameter's dtype, float32 or float64, and size) and
+// returns 0 without writing anything when one does not qualify; the
 // caller then uses the multi-tensor ops (CUDA, bf16 parameters, strided views).
 #include "shim.h"
 #include "shim_common.h"
@@ -35,9 +36,14 @@ constexpr int64_t kLanes = 16;
 // Below this many elements a tensor is updated by the calling thread alone.
 constexpr int64_t kGrain = 1 << 15;
 
-bool qualifies(const at::Tensor &t, at::ScalarType dt, int64_t numel) {
-  return t.defined() && t.device().is_cpu() && t.scalar_type() == dt && t.is_contiguous() &&
-         t.numel() == numel && !t.is_inference();
+// qualifies says t can be updated element by element over its memory together with ref, the
+// parameter: a CPU tensor of ref's dtype and size whose elements fill their memory without gaps
+// or overlaps (contiguous, channels-last, ...) in ref's order (the same strides), so that the
+// i-th element in memory of every tensor of a parameter is the same logical element.
+bool qualifies(const at::Tensor &t, const at::Tensor &ref, at::ScalarType dt) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == dt &&
+         t.numel() == ref.numel() && t.sizes() == ref.sizes() && t.strides() == ref.strides() &&
+         t.is_non_overlapping_and_dense() && !t.is_inference();
 }
 
 // The tensors of one parameter must share its dtype, float32 or float64, and its numel.
@@ -207,9 +213,9 @@ int scl_fused_adam(int n, const scl_tensor *params, const scl_tensor *grads,
     if (params[i] == nullptr || grads[i] == nullptr || exp_avgs[i] == nullptr ||
         exp_avg_sqs[i] == nullptr || !float_dtype(params[i]->t, &dt))
       return 0;
-    int64_t numel = params[i]->t.numel();
-    if (!qualifies(params[i]->t, dt, numel) || !qualifies(grads[i]->t, dt, numel) ||
-        !qualifies(exp_avgs[i]->t, dt, numel) || !qualifies(exp_avg_sqs[i]->t, dt, numel))
+    const at::Tensor &p = params[i]->t;
+    if (!qualifies(p, p, dt) || !qualifies(grads[i]->t, p, dt) ||
+        !qualifies(exp_avgs[i]->t, p, dt) || !qualifies(exp_avg_sqs[i]->t, p, dt))
       return 0;
   }
   scl_shim::sync_threads();
@@ -260,8 +266,8 @@ int scl_fused_lerp(int n, const scl_tensor *targets, const scl_tensor *sources, 
   for (int i = 0; i < n; i++) {
     at::ScalarType dt;
     if (targets[i] == nullptr || sources[i] == nullptr || !float_dtype(targets[i]->t, &dt)) return 0;
-    int64_t numel = targets[i]->t.numel();
-    if (!qualifies(targets[i]->t, dt, numel) || !qualifies(sources[i]->t, dt, numel)) return 0;
+    const at::Tensor &t = targets[i]->t;
+    if (!qualifies(t, t, dt) || !qualifies(sources[i]->t, t, dt)) return 0;
     if (targets[i]->t.is_same(sources[i]->t)) return 0;
   }
   scl_shim::sync_threads();

@@ -25,9 +25,9 @@ type AdamUpdate struct {
 // FusedAdam applies one Adam update to every parameter ps[i] (gradient gs[i], moments ms[i] and
 // vs[i], weight decay wds[i]) in one pass over each tensor's memory, in the order of float
 // operations of the multi-tensor sequence it replaces (torch/fused.cpp). It reports false and
-// changes nothing when a tensor is not a contiguous CPU tensor of its parameter's dtype
-// (float32 or float64) and size; the caller then uses the Foreach ops. No gradient
-// is recorded.
+// changes nothing when a tensor is not a CPU tensor of its parameter's dtype (float32 or
+// float64) and size, dense in the parameter's memory layout (contiguous or channels-last, the
+// same strides); the caller then uses the Foreach ops. No gradient is recorded.
 func (s *Scope) FusedAdam(ps, gs, ms, vs []*Tensor, wds []float64, u AdamUpdate) bool {
 	n := len(ps)
 	if len(gs) != n || len(ms) != n || len(vs) != n || len(wds) != n {

@@ -111,6 +111,52 @@ func TestFusedAdamMatchesReferenceBitForBit(t *testing.T) {
 	}
 }
 
+// TestFusedUpdatesChannelsLastParameters: convolution weights stored channels-last (with
+// gradients and moments in the same layout) take the fused kernels too, element by element as
+// the reference computes them in logical order.
+func TestFusedUpdatesChannelsLastParameters(t *testing.T) {
+	checkLive(t)
+	s := torch.NewScope()
+	defer s.Close()
+	gen := lcg(11)
+	shape := []int64{6, 5, 3, 3}
+	n := 6 * 5 * 3 * 3
+	p0, g0 := f32s(&gen, n, -1, 1), f32s(&gen, n, -0.5, 0.5)
+	p := s.ChannelsLast(s.FromFloat32s(p0, shape...))
+	g := s.ChannelsLast(s.FromFloat32s(g0, shape...))
+	m, v := s.ZerosLike(p), s.ZerosLike(p)
+	// Channels-last strides of [6, 5, 3, 3]: C is innermost.
+	for name, x := range map[string]*torch.Tensor{"param": p, "grad": g, "exp_avg": m} {
+		if st := x.Strides(); st[1] != 1 || st[0] != 45 {
+			t.Fatalf("%s strides %v: not channels-last", name, st)
+		}
+	}
+	u := torch.AdamUpdate{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, StepSize: 1e-3 / 0.1, BC2Sqrt: math.Sqrt(1 - 0.999)}
+	if !s.FusedAdam([]*torch.Tensor{p}, []*torch.Tensor{g}, []*torch.Tensor{m}, []*torch.Tensor{v}, []float64{0.01}, u) {
+		t.Fatalf("FusedAdam declined channels-last tensors (err %v)", s.Err())
+	}
+	rp, rm, rv := append([]float32(nil), p0...), make([]float32, n), make([]float32, n)
+	adamRef32(rp, g0, rm, rv, 0.01, u)
+	for name, pair := range map[string][2][]float32{"param": {values32(t, p), rp}, "exp_avg": {values32(t, m), rm}, "exp_avg_sq": {values32(t, v), rv}} {
+		for i := range pair[1] {
+			if pair[0][i] != pair[1][i] {
+				t.Fatalf("%s[%d]: kernel %v, reference %v", name, i, pair[0][i], pair[1][i])
+			}
+		}
+	}
+	// The EMA: target channels-last, source channels-last.
+	target := s.ChannelsLast(s.FromFloat32s(p0, shape...))
+	if !s.FusedLerp([]*torch.Tensor{target}, []*torch.Tensor{g}, 0.5) {
+		t.Fatalf("FusedLerp declined channels-last tensors (err %v)", s.Err())
+	}
+	got := values32(t, target)
+	for i := range got {
+		if want := p0[i]*0.5 + 0.5*g0[i]; math.Abs(float64(got[i]-want)) > 1e-6 {
+			t.Fatalf("lerp[%d]: %v, want %v", i, got[i], want)
+		}
+	}
+}
+
 // TestFusedLerpMatchesForeach compares the fused EMA with the two multi-tensor ops it replaces,
 // for float32 and float64 tensors.
 func TestFusedLerpMatchesForeach(t *testing.T) {
@@ -156,6 +202,8 @@ func TestFusedDeclinesWithoutWriting(t *testing.T) {
 		gs   []*torch.Tensor
 	}{
 		{"bf16 parameter", []*torch.Tensor{s.To(base(), torch.BFloat16)}, []*torch.Tensor{s.To(base(), torch.BFloat16)}},
+		{"channels-last parameter, contiguous gradient", []*torch.Tensor{s.ChannelsLast(s.FromFloat32s(make([]float32, 24), 1, 2, 3, 4))},
+			[]*torch.Tensor{s.FromFloat32s(make([]float32, 24), 1, 2, 3, 4)}},
 		{"strided gradient", []*torch.Tensor{base()}, []*torch.Tensor{s.Transpose(s.FromFloat32s([]float32{1, 2, 3, 4, 5, 6}, 3, 2), 0, 1)}},
 		{"dtype mismatch", []*torch.Tensor{base(), s.To(base(), torch.Float64)}, []*torch.Tensor{base(), base()}},
 		{"size mismatch", []*torch.Tensor{base()}, []*torch.Tensor{s.FromFloat32s([]float32{1, 2, 3})}},

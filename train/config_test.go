@@ -144,16 +144,19 @@ func TestChannelsLastLayout(t *testing.T) {
 		dev    torch.DeviceType
 		prec   Precision
 		want   bool
+		// mixed: some convolutions stay contiguous (ContiguousOnSmallWideMaps), auto's rule
+		mixed bool
 	}{
-		{MemoryAuto, torch.CPUDevice, FP32, true},
-		{MemoryAuto, torch.CPUDevice, BF16, true},
-		{"", torch.CPUDevice, BF16, true},
-		{MemoryAuto, torch.CPUDevice, FP64, false},
-		{MemoryAuto, torch.CUDADevice, FP32, false},
-		{MemoryAuto, torch.CUDADevice, BF16, false},
-		{MemoryContiguous, torch.CPUDevice, BF16, false},
-		{MemoryChannelsLast, torch.CUDADevice, FP16, true},
-		{MemoryChannelsLast, torch.CPUDevice, FP64, true},
+		{MemoryAuto, torch.CPUDevice, FP32, true, true},
+		{MemoryAuto, torch.CPUDevice, BF16, true, true},
+		{"", torch.CPUDevice, BF16, true, true},
+		{MemoryAuto, torch.CPUDevice, FP64, false, false},
+		{MemoryAuto, torch.CUDADevice, FP32, false, false},
+		{MemoryAuto, torch.CUDADevice, BF16, false, false},
+		{MemoryContiguous, torch.CPUDevice, BF16, false, false},
+		{MemoryChannelsLast, torch.CUDADevice, FP16, true, false},
+		{MemoryChannelsLast, torch.CPUDevice, FP64, true, false},
+		{MemoryChannelsLast, torch.CPUDevice, FP32, true, false},
 	}
 	for _, c := range cases {
 		cfg := DefaultConfig()
@@ -161,12 +164,40 @@ func TestChannelsLastLayout(t *testing.T) {
 		if got := cfg.ChannelsLast(c.dev); got != c.want {
 			t.Errorf("memory format %q on %v at %v: channels-last %v, want %v", c.format, c.dev, c.prec, got, c.want)
 		}
+		if got := cfg.ContiguousConv(c.dev) != nil; got != c.mixed {
+			t.Errorf("memory format %q on %v at %v: some convolutions contiguous %v, want %v", c.format, c.dev, c.prec, got, c.mixed)
+		}
 		if c.format != MemoryAuto {
 			continue
 		}
 		f, why := AutoMemoryFormat(c.dev, c.prec)
 		if (f == MemoryChannelsLast) != c.want || !strings.HasPrefix(why, string(f)) {
 			t.Errorf("AutoMemoryFormat(%v, %v) = %q, %q: want channels-last %v, the reason naming the layout", c.dev, c.prec, f, why, c.want)
+		}
+	}
+}
+
+// TestContiguousOnSmallWideMaps: the convolutions auto keeps NCHW are the dense ones with
+// ≥ 512 output channels on maps of at most 4×4 — at width 64 on 28-pixel views, ResNet-18's
+// last stage (4×4), not the third (7×7); at width 16 none.
+func TestContiguousOnSmallWideMaps(t *testing.T) {
+	cases := []struct {
+		name string
+		conv models.ConvSpec
+		out  models.MapSize
+		want bool
+	}{
+		{"width 64 last stage 3×3", models.ConvSpec{In: 512, Out: 512, Kernel: 3, Stride: 1, Groups: 1}, models.MapSize{H: 4, W: 4}, true},
+		{"width 64 last stage shortcut", models.ConvSpec{In: 256, Out: 512, Kernel: 1, Stride: 2, Groups: 1}, models.MapSize{H: 4, W: 4}, true},
+		{"local views 2×2", models.ConvSpec{In: 512, Out: 512, Kernel: 3, Stride: 1, Groups: 1}, models.MapSize{H: 2, W: 2}, true},
+		{"width 64 third stage 7×7", models.ConvSpec{In: 256, Out: 256, Kernel: 3, Stride: 1, Groups: 1}, models.MapSize{H: 7, W: 7}, false},
+		{"512 channels on 5×5", models.ConvSpec{In: 512, Out: 512, Kernel: 3, Stride: 1, Groups: 1}, models.MapSize{H: 5, W: 5}, false},
+		{"width 32 last stage", models.ConvSpec{In: 256, Out: 256, Kernel: 3, Stride: 1, Groups: 1}, models.MapSize{H: 4, W: 4}, false},
+		{"depthwise", models.ConvSpec{In: 960, Out: 960, Kernel: 3, Stride: 1, Groups: 960}, models.MapSize{H: 4, W: 4}, false},
+	}
+	for _, c := range cases {
+		if got := ContiguousOnSmallWideMaps(c.conv, c.out); got != c.want {
+			t.Errorf("%s: contiguous %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -127,7 +127,8 @@ func NewTrainer(cfg Config, stepsPerEpoch int) (*Trainer, error) {
 		return nil, err
 	}
 	t.channelsLast = cfg.ChannelsLast(dev.Type)
-	netOpts := torchnet.Options{DType: t.dtype, ChannelsLast: t.channelsLast}
+	netOpts := torchnet.Options{DType: t.dtype, ChannelsLast: t.channelsLast,
+		ContiguousConv: cfg.ContiguousConv(dev.Type), ViewSize: cfg.ImageSize}
 	if t.online, err = torchnet.NewWith(mcfg, dev, netOpts); err != nil {
 		return nil, fmt.Errorf("train: online network: %w", err)
 	}

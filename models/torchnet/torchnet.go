@@ -23,11 +23,32 @@ type Module struct {
 	lastUse []int
 	// reluInPlace[i] says node i is a ReLU that may overwrite its input (see inPlaceReLU).
 	reluInPlace []bool
+	// relayout[i] is the memory layout convolution node i converts its input to first
+	// (layoutKeep: none; see planLayouts).
+	relayout []layout
+	// contiguous[i] says convolution node i is stored contiguous in a channels-last store
+	// (nil: none is).
+	contiguous []bool
 }
+
+// layout is a 4-D tensor's memory layout as far as a Module's convolutions care.
+type layout int8
+
+const (
+	layoutKeep         layout = iota // no conversion
+	layoutContiguous                 // NCHW
+	layoutChannelsLast               // NHWC
+)
 
 // Build registers net's parameters and buffers under p (torchvision initialisation) and returns
 // the module interpreting net over them. Failures are recorded in the store (check Store.Err).
 func Build(net *models.Network, p nn.Path) *Module {
+	return build(net, p, nil)
+}
+
+// build is Build with the convolution nodes i where contiguous[i] stored contiguous (NCHW)
+// in a channels-last store (nil: none).
+func build(net *models.Network, p nn.Path, contiguous []bool) *Module {
 	m := &Module{Net: net, st: p.Store(), prefix: p.Name(""), vars: map[string]*torch.Tensor{}}
 	m.lastUse = make([]int, net.NumValues)
 	for v := range m.lastUse {
@@ -39,7 +60,14 @@ func Build(net *models.Network, p nn.Path) *Module {
 		}
 	}
 	m.reluInPlace = inPlaceReLU(net)
+	channelsLast := p.Store().ChannelsLast()
+	defer p.Store().SetChannelsLast(channelsLast)
+	m.relayout = planLayouts(net, channelsLast, contiguous)
+	if channelsLast {
+		m.contiguous = contiguous
+	}
 	for _, par := range net.Params() {
+		p.Store().SetChannelsLast(channelsLast && !(contiguous != nil && contiguous[par.Node]))
 		var init nn.Init
 		switch par.Init {
 		case models.InitNormal:
@@ -83,8 +111,21 @@ func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 			c := nd.Conv
 			p := int64(c.Padding)
 			st := int64(c.Stride)
+			var relaid *torch.Tensor // a new handle, freed after the convolution
+			switch m.relayout[i] {
+			case layoutContiguous:
+				relaid = s.Contiguous(in)
+			case layoutChannelsLast:
+				relaid = s.ChannelsLast(in)
+			}
+			if relaid != nil {
+				in = relaid
+			}
 			out = s.Conv2d(in, m.vars[nd.Name+".weight"], m.vars[nd.Name+".bias"], torch.Conv2dOpts{
 				Stride: [2]int64{st, st}, Padding: [2]int64{p, p}, Groups: int64(c.Groups)})
+			if relaid != nil {
+				relaid.Close()
+			}
 		case models.OpBatchNorm:
 			if train {
 				s.NoGrad().AddScalarInPlace(m.vars[nd.Name+".num_batches_tracked"], 1)
@@ -147,6 +188,34 @@ func (m *Module) Forward(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 	return vals[m.Net.Output]
 }
 
+// planLayouts says which convolution nodes of net convert their input's memory layout: in a
+// channels-last network (whose input comes channels-last) those stored contiguous
+// (contiguous[i]) take NCHW inputs, and the channels-last ones after them NHWC again. Other
+// nodes pass their first input's layout on; a conversion of a tensor already in the wanted
+// layout costs nothing, so the plan only has to be right to be fast, not to be correct.
+func planLayouts(net *models.Network, channelsLast bool, contiguous []bool) []layout {
+	plan := make([]layout, len(net.Nodes))
+	if !channelsLast || contiguous == nil {
+		return plan
+	}
+	cl := make([]bool, net.NumValues)
+	cl[0] = true
+	for i, nd := range net.Nodes {
+		want := cl[nd.Inputs[0]]
+		if nd.Op == models.OpConv {
+			want = !contiguous[i]
+			switch {
+			case want && !cl[nd.Inputs[0]]:
+				plan[i] = layoutChannelsLast
+			case !want && cl[nd.Inputs[0]]:
+				plan[i] = layoutContiguous
+			}
+		}
+		cl[nd.Output] = want
+	}
+	return plan
+}
+
 // inPlaceReLU marks the ReLU nodes of net that can overwrite their input, as torchvision's
 // nn.ReLU(inplace=True) does: the input is an intermediate value (not the network's input or
 // output) that this ReLU alone reads, made by an op whose backward function does not need its
@@ -206,6 +275,13 @@ type Options struct {
 	// ChannelsLast stores convolution weights channels-last (nn.Store.SetChannelsLast); feed
 	// such a model channels-last inputs (torch.Scope.ChannelsLast) for the fast kernels.
 	ChannelsLast bool
+	// ContiguousConv, in a ChannelsLast model, picks encoder convolutions to keep contiguous
+	// (NCHW): it is asked about each one with its output maps on ViewSize×ViewSize images.
+	// Forward converts activations between the layouts where they change. nil keeps every
+	// convolution channels-last.
+	ContiguousConv func(c models.ConvSpec, out models.MapSize) bool
+	// ViewSize is the input size ContiguousConv judges by.
+	ViewSize int
 }
 
 // NewWith is New with the storage options o.
@@ -218,10 +294,16 @@ func NewWith(cfg models.Config, dev torch.Device, o Options) (*Model, error) {
 	if dt == torch.Default {
 		dt = torch.Float32
 	}
+	var contiguous []bool
+	if o.ChannelsLast && o.ContiguousConv != nil {
+		if contiguous, err = contiguousConvs(enc, o.ViewSize, o.ContiguousConv); err != nil {
+			return nil, fmt.Errorf("torchnet: %w", err)
+		}
+	}
 	st := nn.NewStoreOf(dev, dt)
 	st.SetChannelsLast(o.ChannelsLast)
 	m := &Model{Config: cfg.WithDefaults(), Store: st,
-		Encoder:   Build(enc, st.Root().Sub(trim(models.EncoderPrefix))),
+		Encoder:   build(enc, st.Root().Sub(trim(models.EncoderPrefix)), contiguous),
 		Projector: Build(proj, st.Root().Sub(trim(models.ProjectorPrefix))),
 	}
 	if err := st.Err(); err != nil {
@@ -229,6 +311,31 @@ func NewWith(cfg models.Config, dev torch.Device, o Options) (*Model, error) {
 		return nil, fmt.Errorf("torchnet: build %s: %w", cfg.Arch, err)
 	}
 	return m, nil
+}
+
+// contiguousConvs marks the convolution nodes of net that pick chooses on size×size inputs.
+func contiguousConvs(net *models.Network, size int, pick func(models.ConvSpec, models.MapSize) bool) ([]bool, error) {
+	maps, err := net.MapSizes(size, size)
+	if err != nil {
+		return nil, err
+	}
+	marks := make([]bool, len(net.Nodes))
+	for i, nd := range net.Nodes {
+		marks[i] = nd.Op == models.OpConv && pick(nd.Conv, maps[nd.Output])
+	}
+	return marks, nil
+}
+
+// ContiguousConvs names the encoder convolutions stored contiguous in a channels-last model
+// (Options.ContiguousConv), in network order.
+func (m *Model) ContiguousConvs() []string {
+	var names []string
+	for i, nd := range m.Encoder.Net.Nodes {
+		if m.Encoder.contiguous != nil && m.Encoder.contiguous[i] {
+			names = append(names, nd.Name)
+		}
+	}
+	return names
 }
 
 func trim(prefix string) string { return prefix[:len(prefix)-1] }

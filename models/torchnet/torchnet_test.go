@@ -460,3 +460,135 @@ func TestInPlaceReLUGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedLayouts: a channels-last model that keeps its small-map convolutions contiguous
+// stores exactly those weights NCHW, converts activations only where the layout changes, and
+// computes what the all-contiguous model computes (other kernels, so to rounding).
+func TestMixedLayouts(t *testing.T) {
+	cfg := models.Config{Arch: models.ResNet18, Stem: models.StemCIFAR, Width: 8, ProjectorHidden: 16, ProjectorOut: 8}
+	smallMaps := func(c models.ConvSpec, out models.MapSize) bool { return out.H*out.W <= 4 } // 8×8 inputs: stages 3 and 4
+	build := func(o Options) *Model {
+		t.Helper()
+		if err := torch.ManualSeed(5); err != nil {
+			t.Fatal(err)
+		}
+		m, err := NewWith(cfg, torch.CPU, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		return m
+	}
+	plain := build(Options{})
+	mixed := build(Options{ChannelsLast: true, ContiguousConv: smallMaps, ViewSize: 8})
+
+	wantNCHW := []string{"layer3.0.conv1", "layer3.0.conv2", "layer3.0.downsample.0", "layer3.1.conv1", "layer3.1.conv2",
+		"layer4.0.conv1", "layer4.0.conv2", "layer4.0.downsample.0", "layer4.1.conv1", "layer4.1.conv2"}
+	if got := mixed.ContiguousConvs(); !slices.Equal(got, wantNCHW) {
+		t.Errorf("contiguous convolutions %v, want %v", got, wantNCHW)
+	}
+	for _, v := range mixed.Store.Vars() {
+		if len(v.T.Shape()) != 4 {
+			continue
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(v.Name, "encoder."), ".weight")
+		if sh := v.T.Shape(); sh[2]*sh[3] == 1 {
+			continue // a 1×1 kernel's strides are the same in both layouts
+		}
+		channelsLast := v.T.Strides()[1] == 1
+		if want := !slices.Contains(wantNCHW, name); channelsLast != want {
+			t.Errorf("%s: strides %v, channels-last %v, want %v", v.Name, v.T.Strides(), channelsLast, want)
+		}
+	}
+	// Conversions: into NCHW where stage 3 starts (its first conv and the shortcut's), nowhere else.
+	var converted []string
+	for i, nd := range mixed.Encoder.Net.Nodes {
+		if mixed.Encoder.relayout[i] != layoutKeep {
+			converted = append(converted, nd.Name)
+		}
+	}
+	if want := []string{"layer3.0.conv1", "layer3.0.downsample.0"}; !slices.Equal(converted, want) {
+		t.Errorf("inputs converted at %v, want %v", converted, want)
+	}
+
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := make([]float32, 4*3*8*8)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	run := func(m *Model, channelsLast bool) ([]float32, map[string][]float32) {
+		t.Helper()
+		s := torch.NewScope()
+		defer s.Close()
+		in := s.FromFloat32s(x, 4, 3, 8, 8)
+		if channelsLast {
+			in = s.ChannelsLast(in)
+		}
+		z := m.Projector.Forward(s, m.Encoder.Forward(s, in))
+		if err := s.Backward(s.Sum(s.Mul(z, z))); err != nil {
+			t.Fatal(err)
+		}
+		out, err := z.Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		grads := map[string][]float32{}
+		for _, v := range m.Store.Params() {
+			if grads[v.Name], err = s.Grad(v.T).Float32s(); err != nil {
+				t.Fatalf("%s: %v", v.Name, err)
+			}
+		}
+		return out, grads
+	}
+	wantOut, wantGrads := run(plain, false)
+	gotOut, gotGrads := run(mixed, true)
+	near := func(what string, got, want []float32) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+		}
+		scale := 0.0
+		for _, w := range want {
+			scale = math.Max(scale, math.Abs(float64(w)))
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*scale+1e-6 {
+				t.Fatalf("%s[%d]: %v, all-contiguous model %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	near("projection", gotOut, wantOut)
+	if len(wantGrads) == 0 {
+		t.Fatal("no gradients")
+	}
+	for name, g := range wantGrads {
+		near(name+" gradient", gotGrads[name], g)
+	}
+}
+
+// TestPlanLayouts: a channels-last convolution after a contiguous one converts back.
+func TestPlanLayouts(t *testing.T) {
+	conv := func(name string, in, out models.Value) models.Node {
+		return models.Node{Op: models.OpConv, Name: name, Inputs: []models.Value{in}, Output: out}
+	}
+	net := &models.Network{NumValues: 5, Output: 4, Nodes: []models.Node{
+		conv("a", 0, 1), conv("b", 1, 2), {Op: models.OpReLU, Name: "r", Inputs: []models.Value{2}, Output: 3}, conv("c", 3, 4)}}
+	tests := []struct {
+		name         string
+		channelsLast bool
+		contiguous   []bool
+		want         []layout
+	}{
+		{"channels-last, none contiguous", true, nil, []layout{layoutKeep, layoutKeep, layoutKeep, layoutKeep}},
+		{"contiguous store", false, []bool{false, true, false, false}, []layout{layoutKeep, layoutKeep, layoutKeep, layoutKeep}},
+		{"middle contiguous", true, []bool{false, true, false, false}, []layout{layoutKeep, layoutContiguous, layoutKeep, layoutChannelsLast}},
+		{"first contiguous", true, []bool{true, true, false, false}, []layout{layoutContiguous, layoutKeep, layoutKeep, layoutChannelsLast}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := planLayouts(net, tc.channelsLast, tc.contiguous); !slices.Equal(got, tc.want) {
+				t.Errorf("plan %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -56,6 +56,9 @@ func (st *Store) Err() error { return st.scope.Err() }
 // than the default NCHW. Shapes, values and checkpoints are unchanged: only the strides differ.
 func (st *Store) SetChannelsLast(on bool) { st.channelsLast = on }
 
+// ChannelsLast reports whether 4-D variables created now are stored channels-last.
+func (st *Store) ChannelsLast() bool { return st.channelsLast }
+
 // Device returns the device parameters are created on.
 func (st *Store) Device() torch.Device { return st.device }
 
