@@ -124,7 +124,8 @@ func (c Config) ChannelsLast(dev torch.DeviceType) bool {
 // step ran 19–20% faster than NCHW on the 2-core AVX-512 development CPU, at width 16 bf16
 // (the demo's) and width 64 fp32 (the reference's), measured alternating in one session
 // (bench/train/README.md). float64, which oneDNN does not compute, and CUDA, which has not been
-// measured, stay contiguous.
+// measured, stay contiguous. Where it picks channels-last, the convolutions that
+// ContiguousOnSmallWideMaps picks stay NCHW (Config.ContiguousConv).
 func AutoMemoryFormat(dev torch.DeviceType, p Precision) (MemoryFormat, string) {
 	switch {
 	case dev != torch.CPUDevice:

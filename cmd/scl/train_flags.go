@@ -170,7 +170,7 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagLogEvery, Aliases: []string{"log_every_n_steps"}, Value: d.LogEvery, Category: "run", Usage: "metrics record every N steps"},
 		&cli.StringFlag{Name: flagDevice, Value: d.Device.String(), Category: "run", Usage: "auto, cpu, cuda or cuda:N"},
 		&cli.StringFlag{Name: flagMemoryFormat, Value: string(train.MemoryAuto), Category: "run",
-			Usage: "layout of convolution weights and inputs: contiguous (NCHW), channels-last (NHWC) or auto (the layout measured faster for scl's step: channels-last on the CPU for fp32 and bf16, contiguous for fp64 and on CUDA, see bench/train)"},
+			Usage: "layout of convolution weights and inputs: contiguous (NCHW), channels-last (NHWC) or auto (the layout measured faster for scl's step: channels-last on the CPU for fp32 and bf16 but NCHW for convolutions with ≥ 512 channels on maps of at most 4×4, contiguous for fp64 and on CUDA, see bench/train)"},
 		&cli.IntFlag{Name: flagThreads, Category: "run", Usage: "libtorch CPU threads (0: every CPU the views leave free, adapted while training)"},
 		&cli.Int64Flag{Name: flagSeed, Value: d.Seed, Category: "run", Usage: "random seed (initialisation, data order, augmentations)"},
 		&cli.BoolFlag{Name: flagPlot, Value: true, Category: "run", Usage: "render the curves to curves.png at the end"},
