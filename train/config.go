@@ -125,6 +125,35 @@ func (c Config) ChannelsLast(dev torch.DeviceType) bool {
 // (the demo's) and width 64 fp32 (the reference's), measured alternating in one session
 // (bench/train/README.md). float64, which oneDNN does not compute, and CUDA, which has not been
 // measured, stay contiguous. Where it picks channels-last, the convolutions that
+// ContiguousConvNames names the encoder convolutions that the run keeps contiguous (NCHW) in
+// its channels-last network on a device of type dev (ContiguousConv), in network order: none
+// when no rule applies or no convolution qualifies.
+func (c Config) ContiguousConvNames(dev torch.DeviceType) ([]string, error) {
+	pick := c.ContiguousConv(dev)
+	if pick == nil {
+		return nil, nil
+	}
+	mcfg, err := c.ModelConfig()
+	if err != nil {
+		return nil, err
+	}
+	enc, err := models.Encoder(mcfg)
+	if err != nil {
+		return nil, err
+	}
+	maps, err := enc.MapSizes(c.ImageSize, c.ImageSize)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, nd := range enc.Nodes {
+		if nd.Op == models.OpConv && pick(nd.Conv, maps[nd.Output]) {
+			names = append(names, nd.Name)
+		}
+	}
+	return names, nil
+}
+
 // ContiguousOnSmallWideMaps picks stay NCHW (Config.ContiguousConv).
 func AutoMemoryFormat(dev torch.DeviceType, p Precision) (MemoryFormat, string) {
 	switch {

@@ -98,6 +98,9 @@ func runTrain(c *cli.Context) error {
 		if dev, err := torch.ResolveDevice(cfg.Device); err == nil {
 			_, why := train.AutoMemoryFormat(dev.Type, cfg.Precision)
 			fmt.Fprintf(out, "train: memory format %s\n", why)
+			if names, err := cfg.ContiguousConvNames(dev.Type); err == nil && len(names) > 0 {
+				fmt.Fprintf(out, "train: NCHW here: %d convolutions (%s)\n", len(names), strings.Join(names, ", "))
+			}
 		}
 	}
 	hooks := train.Hooks{Progress: view.progress}
