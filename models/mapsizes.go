@@ -43,6 +43,20 @@ func (n *Network) MapSizes(h, w int) ([]MapSize, error) {
 	return sizes, nil
 }
 
+// ConvsWhere marks the convolution nodes for which pick, given the convolution and its output
+// maps on h×w inputs (MapSizes), says yes: marks[i] for node i.
+func (n *Network) ConvsWhere(h, w int, pick func(ConvSpec, MapSize) bool) ([]bool, error) {
+	maps, err := n.MapSizes(h, w)
+	if err != nil {
+		return nil, err
+	}
+	marks := make([]bool, len(n.Nodes))
+	for i, nd := range n.Nodes {
+		marks[i] = nd.Op == OpConv && pick(nd.Conv, maps[nd.Output])
+	}
+	return marks, nil
+}
+
 // slide is the output length of a window of kernel cells moved by stride over n cells padded
 // by padding on each side.
 func slide(n, kernel, stride, padding int) int {

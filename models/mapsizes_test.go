@@ -96,3 +96,56 @@ func TestSlide(t *testing.T) {
 		}
 	}
 }
+
+// TestConvsWhere: the rule sees each convolution with its own output maps; other nodes are
+// never marked.
+func TestConvsWhere(t *testing.T) {
+	net, err := Encoder(Config{Arch: ResNet18, Stem: StemCIFAR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		pick func(ConvSpec, MapSize) bool
+		want []string
+	}{
+		{"512 channels on 4×4", func(c ConvSpec, m MapSize) bool { return c.Out >= 512 && m.H*m.W <= 16 },
+			[]string{"layer4.0.conv1", "layer4.0.conv2", "layer4.0.downsample.0", "layer4.1.conv1", "layer4.1.conv2"}},
+		{"7×7 maps", func(c ConvSpec, m MapSize) bool { return m.H == 7 },
+			[]string{"layer3.0.conv1", "layer3.0.conv2", "layer3.0.downsample.0", "layer3.1.conv1", "layer3.1.conv2"}},
+		{"every node", func(ConvSpec, MapSize) bool { return true }, nil}, // compared by count below
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			marks, err := net.ConvsWhere(28, 28, tc.pick)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			convs := 0
+			for i, nd := range net.Nodes {
+				if nd.Op == OpConv {
+					convs++
+				}
+				if marks[i] {
+					if nd.Op != OpConv {
+						t.Fatalf("%s (%s) marked: not a convolution", nd.Name, nd.Op)
+					}
+					got = append(got, nd.Name)
+				}
+			}
+			if tc.want == nil {
+				if len(got) != convs || convs != 20 {
+					t.Errorf("%d of %d convolutions marked, want all of ResNet-18's 20", len(got), convs)
+				}
+				return
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("marked %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := Projector(512, 512, 64).ConvsWhere(28, 28, func(ConvSpec, MapSize) bool { return true }); err == nil {
+		t.Error("the projector (no maps) was accepted")
+	}
+}

@@ -41,9 +41,8 @@ constexpr int64_t kGrain = 1 << 15;
 // or overlaps (contiguous, channels-last, ...) in ref's order (the same strides), so that the
 // i-th element in memory of every tensor of a parameter is the same logical element.
 bool qualifies(const at::Tensor &t, const at::Tensor &ref, at::ScalarType dt) {
-  return t.defined() && t.device().is_cpu() && t.scalar_type() == dt &&
-         t.numel() == ref.numel() && t.sizes() == ref.sizes() && t.strides() == ref.strides() &&
-         t.is_non_overlapping_and_dense() && !t.is_inference();
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == dt && t.sizes() == ref.sizes() &&
+         t.strides() == ref.strides() && t.is_non_overlapping_and_dense() && !t.is_inference();
 }
 
 // The tensors of one parameter must share its dtype, float32 or float64, and its numel.

@@ -125,35 +125,6 @@ func (c Config) ChannelsLast(dev torch.DeviceType) bool {
 // (the demo's) and width 64 fp32 (the reference's), measured alternating in one session
 // (bench/train/README.md). float64, which oneDNN does not compute, and CUDA, which has not been
 // measured, stay contiguous. Where it picks channels-last, the convolutions that
-// ContiguousConvNames names the encoder convolutions that the run keeps contiguous (NCHW) in
-// its channels-last network on a device of type dev (ContiguousConv), in network order: none
-// when no rule applies or no convolution qualifies.
-func (c Config) ContiguousConvNames(dev torch.DeviceType) ([]string, error) {
-	pick := c.ContiguousConv(dev)
-	if pick == nil {
-		return nil, nil
-	}
-	mcfg, err := c.ModelConfig()
-	if err != nil {
-		return nil, err
-	}
-	enc, err := models.Encoder(mcfg)
-	if err != nil {
-		return nil, err
-	}
-	maps, err := enc.MapSizes(c.ImageSize, c.ImageSize)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, nd := range enc.Nodes {
-		if nd.Op == models.OpConv && pick(nd.Conv, maps[nd.Output]) {
-			names = append(names, nd.Name)
-		}
-	}
-	return names, nil
-}
-
 // ContiguousOnSmallWideMaps picks stay NCHW (Config.ContiguousConv).
 func AutoMemoryFormat(dev torch.DeviceType, p Precision) (MemoryFormat, string) {
 	switch {
@@ -176,6 +147,35 @@ func (c Config) ContiguousConv(dev torch.DeviceType) func(models.ConvSpec, model
 		return ContiguousOnSmallWideMaps
 	}
 	return nil
+}
+
+// ContiguousConvNames names the encoder convolutions that the run keeps contiguous (NCHW) in
+// its channels-last network on a device of type dev (ContiguousConv), in network order: none
+// when no rule applies or no convolution qualifies.
+func (c Config) ContiguousConvNames(dev torch.DeviceType) ([]string, error) {
+	pick := c.ContiguousConv(dev)
+	if pick == nil {
+		return nil, nil
+	}
+	mcfg, err := c.ModelConfig()
+	if err != nil {
+		return nil, err
+	}
+	enc, err := models.Encoder(mcfg)
+	if err != nil {
+		return nil, err
+	}
+	marks, err := enc.ConvsWhere(c.ImageSize, c.ImageSize, pick)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for i, marked := range marks {
+		if marked {
+			names = append(names, enc.Nodes[i].Name)
+		}
+	}
+	return names, nil
 }
 
 // ContiguousOnSmallWideMaps picks the dense convolutions with at least 512 output channels

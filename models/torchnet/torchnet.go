@@ -296,7 +296,7 @@ func NewWith(cfg models.Config, dev torch.Device, o Options) (*Model, error) {
 	}
 	var contiguous []bool
 	if o.ChannelsLast && o.ContiguousConv != nil {
-		if contiguous, err = contiguousConvs(enc, o.ViewSize, o.ContiguousConv); err != nil {
+		if contiguous, err = enc.ConvsWhere(o.ViewSize, o.ViewSize, o.ContiguousConv); err != nil {
 			return nil, fmt.Errorf("torchnet: %w", err)
 		}
 	}
@@ -311,19 +311,6 @@ func NewWith(cfg models.Config, dev torch.Device, o Options) (*Model, error) {
 		return nil, fmt.Errorf("torchnet: build %s: %w", cfg.Arch, err)
 	}
 	return m, nil
-}
-
-// contiguousConvs marks the convolution nodes of net that pick chooses on size×size inputs.
-func contiguousConvs(net *models.Network, size int, pick func(models.ConvSpec, models.MapSize) bool) ([]bool, error) {
-	maps, err := net.MapSizes(size, size)
-	if err != nil {
-		return nil, err
-	}
-	marks := make([]bool, len(net.Nodes))
-	for i, nd := range net.Nodes {
-		marks[i] = nd.Op == models.OpConv && pick(nd.Conv, maps[nd.Output])
-	}
-	return marks, nil
 }
 
 // ContiguousConvs names the encoder convolutions stored contiguous in a channels-last model
